@@ -1,0 +1,87 @@
+"""Outgoing ``fetch`` over the real network, one HTTP client per emulator.
+
+Worker code calls ``workers.fetch``; the isolate running it has set ``current_fetcher`` for the
+invocation (and the background tasks it spawns inherit it, as contextvars do), so no module
+opens its own connections. Network failures raise ``OSError``, as Pyodide's ``pyfetch`` does.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .headers import JsHeaders
+from .http import JsRequest, JsResponse
+
+__all__ = ["Fetcher", "current_fetcher", "perform_fetch"]
+
+# Cloudflare's proxy gives up on an origin after 100 s (error 524).
+ORIGIN_TIMEOUT_S = 100.0
+# The Fetch standard's redirect limit.
+MAX_REDIRECTS = 20
+
+
+class Fetcher:
+    """Performs JS ``Request`` objects with one shared aiohttp session."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=ORIGIN_TIMEOUT_S),
+                skip_auto_headers=("User-Agent",),
+            )
+        return self._session
+
+    async def fetch(self, request: JsRequest) -> JsResponse:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise TypeError(f"Fetch API cannot load: {request.url}")
+        body = request._body if request._body is not None else None
+        try:
+            async with self._client().request(
+                request.method,
+                request.url,
+                headers=request.headers.raw(),
+                data=body,
+                allow_redirects=request.redirect == "follow",
+                max_redirects=MAX_REDIRECTS,
+            ) as upstream:
+                payload = await upstream.read()
+                return JsResponse(
+                    payload
+                    if request.method != "HEAD" and upstream.status not in (204, 304)
+                    else None,
+                    status=upstream.status,
+                    statusText=upstream.reason or "",
+                    headers=JsHeaders.trusted(
+                        (name.decode("latin-1"), value.decode("latin-1"))
+                        for name, value in upstream.raw_headers
+                    ),
+                    url=str(upstream.url),
+                    redirected=bool(upstream.history),
+                )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise OSError(f"Network connection lost. ({type(exc).__name__}: {exc})") from exc
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+current_fetcher: ContextVar[Fetcher] = ContextVar("popcache_fetcher")
+
+
+async def perform_fetch(request: JsRequest) -> JsResponse:
+    try:
+        fetcher = current_fetcher.get()
+    except LookupError:
+        raise RuntimeError(
+            "fetch() was called outside a request: the emulator sets up the network per request"
+        ) from None
+    return await fetcher.fetch(request)

@@ -1,0 +1,110 @@
+"""The Fetch standard's ``Headers`` (https://fetch.spec.whatwg.org/#headers-class).
+
+Names are case-insensitive and stored lower-cased; ``get`` joins repeated values with ", "
+except ``Set-Cookie`` (read with ``getSetCookie``); iteration yields ``(name, value)`` pairs
+sorted by name, as JS iteration does. Pyodide iterates a JS ``Headers`` the same way, which is
+what the SDK relies on when it copies headers into an ``http.client.HTTPMessage``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Union
+
+__all__ = ["HeadersInit", "JsHeaders"]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+HeadersInit = Union["JsHeaders", Mapping[str, str], Iterable[tuple[str, str]]]
+
+
+@functools.lru_cache(maxsize=1024)
+def _name(name: str) -> str:
+    if not _TOKEN.match(name):
+        raise TypeError(f"Invalid header name: {name!r}")
+    return name.lower()
+
+
+def _value(value: str) -> str:
+    value = str(value).strip(" \t\r\n")
+    if "\n" in value or "\r" in value or "\0" in value:
+        raise TypeError("Invalid header value.")
+    return value
+
+
+class JsHeaders:
+    """A mutable, case-insensitive multimap of header fields."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, init: HeadersInit | None = None) -> None:
+        self._items: list[tuple[str, str]] = []
+        if init is None:
+            return
+        if isinstance(init, JsHeaders):
+            self._items = list(init._items)
+            return
+        pairs = init.items() if isinstance(init, Mapping) else init
+        for pair in pairs:
+            name, value = pair
+            self.append(name, value)
+
+    @classmethod
+    def trusted(cls, items: Iterable[tuple[str, str]]) -> JsHeaders:
+        """Headers from a parser that already validated them (aiohttp): lower-cases, no checks."""
+        headers = cls()
+        headers._items = [(name.lower(), value) for name, value in items]
+        return headers
+
+    def append(self, name: str, value: str) -> None:
+        self._items.append((_name(name), _value(value)))
+
+    def set(self, name: str, value: str) -> None:
+        key = _name(name)
+        self._items = [item for item in self._items if item[0] != key]
+        self._items.append((key, _value(value)))
+
+    def delete(self, name: str) -> None:
+        key = _name(name)
+        self._items = [item for item in self._items if item[0] != key]
+
+    def get(self, name: str) -> str | None:
+        key = name.lower()
+        values = [value for item_name, value in self._items if item_name == key]
+        return ", ".join(values) if values else None
+
+    def has(self, name: str) -> bool:
+        key = name.lower()
+        return any(item_name == key for item_name, _ in self._items)
+
+    def getSetCookie(self) -> list[str]:
+        return [value for name, value in self._items if name == "set-cookie"]
+
+    def entries(self) -> Iterator[tuple[str, str]]:
+        combined: dict[str, list[str]] = {}
+        for name, value in self._items:
+            combined.setdefault(name, []).append(value)
+        for name in sorted(combined):
+            if name == "set-cookie":
+                for cookie in combined[name]:
+                    yield name, cookie
+            else:
+                yield name, ", ".join(combined[name])
+
+    def keys(self) -> Iterator[str]:
+        return (name for name, _ in self.entries())
+
+    def values(self) -> Iterator[str]:
+        return (value for _, value in self.entries())
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self.entries()
+
+    def raw(self) -> list[tuple[str, str]]:
+        """Every field in arrival order, repeats kept: what goes on the wire."""
+        return list(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.entries())!r})"

@@ -1,0 +1,181 @@
+"""The JS ``Request``, ``Response`` and ``ReadableStream`` as the runtime hands them to Python.
+
+These are what ``request.js_object`` and ``response.js_object`` return, what ``caches.default``
+stores and matches, and what ``Response(js_response)`` wraps. Bodies are buffered bytes: the
+emulator does not stream (see README, "Differences from the real runtime"). Validation errors
+carry the runtime's messages; the SDK turns a JS ``RangeError`` into ``ValueError`` and a JS
+``TypeError`` into ``TypeError``, so these raise those Python types directly.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .headers import HeadersInit, JsHeaders
+from .jsproxy import JsObject
+
+__all__ = ["BodyInit", "BodyUsedError", "JsRequest", "JsResponse", "ReadableStream"]
+
+INVALID_REDIRECT = (
+    'Invalid redirect value, must be one of "follow" or "manual" ("error" won\'t be '
+    'implemented since it does not make sense at the edge; use "manual" and check the '
+    "response status code)."
+)
+NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+
+
+class BodyUsedError(OSError):
+    """A body was read twice (Pyodide's ``pyodide.http.BodyUsedError``)."""
+
+    def __init__(self) -> None:
+        super().__init__("Response body is already used")
+
+
+class ReadableStream:
+    """A body stream; here a holder of bytes that can be read once."""
+
+    __slots__ = ("_data", "locked")
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.locked = False
+
+    def _take(self) -> bytes:
+        if self.locked:
+            raise TypeError("This ReadableStream is currently locked to a reader.")
+        self.locked = True
+        return self._data
+
+
+BodyInit = str | bytes | bytearray | memoryview | ReadableStream | None
+
+
+def body_bytes(body: BodyInit) -> bytes | None:
+    """Bytes of any accepted body type; ``None`` for no body."""
+    if body is None:
+        return None
+    if isinstance(body, str):
+        return body.encode()
+    if isinstance(body, ReadableStream):
+        return body._take()
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    raise TypeError(f"Unsupported type in Response: {type(body).__name__}")
+
+
+class _Body:
+    """What ``Request`` and ``Response`` share: a body read at most once."""
+
+    _body: bytes | None
+    bodyUsed: bool
+    headers: JsHeaders
+
+    @property
+    def body(self) -> ReadableStream | None:
+        return None if self._body is None else ReadableStream(self._body)
+
+    def _consume(self) -> bytes:
+        if self.bodyUsed:
+            raise BodyUsedError()
+        self.bodyUsed = True
+        return self._body or b""
+
+    async def arrayBuffer(self) -> bytes:
+        return self._consume()
+
+    async def text(self) -> str:
+        return self._consume().decode("utf-8", errors="replace")
+
+    async def json(self) -> Any:
+        return json.loads(self._consume())
+
+
+class JsRequest(_Body):
+    """A JS ``Request``: url, method, headers, body, and the Cloudflare ``cf`` object."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: HeadersInit | None = None,
+        body: BodyInit = None,
+        cf: JsObject | None = None,
+        redirect: str = "follow",
+    ) -> None:
+        self.url = url
+        self.method = method.upper()
+        self.headers = headers if isinstance(headers, JsHeaders) else JsHeaders(headers)
+        self._body = body_bytes(body)
+        if self._body is not None and self.method in ("GET", "HEAD"):
+            raise TypeError("Request with a GET or HEAD method cannot have a body.")
+        if redirect not in ("follow", "manual"):
+            raise TypeError(INVALID_REDIRECT)
+        self.cf = cf
+        self.redirect = redirect
+        self.bodyUsed = False
+
+    def clone(self) -> JsRequest:
+        if self.bodyUsed:
+            raise TypeError("Body has already been used. It can only be used once.")
+        copy = JsRequest.__new__(JsRequest)
+        copy.__dict__.update(self.__dict__)
+        copy.headers = JsHeaders(self.headers)
+        return copy
+
+    def __repr__(self) -> str:
+        return f"Request({self.method} {self.url})"
+
+
+class JsResponse(_Body):
+    """A JS ``Response``."""
+
+    def __init__(
+        self,
+        body: BodyInit = None,
+        *,
+        status: int = 200,
+        statusText: str = "",
+        headers: HeadersInit | None = None,
+        url: str = "",
+        redirected: bool = False,
+    ) -> None:
+        if not 200 <= status <= 599 and status != 101:
+            raise ValueError(
+                "Responses may only be constructed with status codes in the range 200 to 599, "
+                "inclusive."
+            )
+        self._body = body_bytes(body)
+        if self._body is not None and status in NULL_BODY_STATUSES and self._body:
+            raise TypeError("Response with null body status cannot have body")
+        self.status = status
+        self.statusText = statusText
+        self.headers = headers if isinstance(headers, JsHeaders) else JsHeaders(headers)
+        if isinstance(body, str) and not self.headers.has("content-type"):
+            self.headers.set("content-type", "text/plain;charset=UTF-8")
+        self.url = url
+        self.redirected = redirected
+        self.type = "default"
+        self.bodyUsed = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status <= 299
+
+    def clone(self) -> JsResponse:
+        if self.bodyUsed:
+            raise TypeError("Body has already been used. It can only be used once.")
+        copy = JsResponse.__new__(JsResponse)
+        copy.__dict__.update(self.__dict__)
+        copy.headers = JsHeaders(self.headers)
+        return copy
+
+    @staticmethod
+    def redirect(url: str, status: int = 302) -> JsResponse:
+        if status not in (301, 302, 303, 307, 308):
+            raise ValueError(f"Invalid status code: {status}")
+        return JsResponse(status=status, headers={"location": url})
+
+    def __repr__(self) -> str:
+        return f"Response({self.status})"

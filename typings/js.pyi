@@ -1,0 +1,4 @@
+# Types of the `js` globals edge code uses: the emulator's stand-ins mirror the runtime's.
+from emulator.runtime.cache import CacheStorage
+
+caches: CacheStorage
