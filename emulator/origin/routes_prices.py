@@ -1,0 +1,69 @@
+"""Hot price routes (``max-age=10``), localised by ``?city=`` or the ``Edge-Geo-Zone`` header.
+
+The zone header comes from the edge, which maps a visitor to a city or store zone. A known
+city id or store id narrows the answer to that city; anything else gets every city, so a zone
+the origin does not price never breaks a page. The response always says ``Vary: Edge-Geo-Zone``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from aiohttp import web
+
+from . import catalog
+from .http_cache import HOT_PRICES
+from .models import City
+from .pricing import city_price
+from .respond import reply_json
+from .routes_catalog import require_city, require_product
+from .state import STATE
+
+__all__ = ["ZONE_HEADER", "routes"]
+
+ZONE_HEADER = "Edge-Geo-Zone"
+
+routes = web.RouteTableDef()
+
+
+def _zone_city(conn: sqlite3.Connection, zone: str | None) -> City | None:
+    if not zone:
+        return None
+    zone = zone.strip().lower()
+    store = catalog.get_store(conn, zone)
+    return catalog.get_city(conn, store.city_id if store else zone)
+
+
+@routes.get("/api/prices/{sku}")
+async def prices(request: web.Request) -> web.Response:
+    conn = request.app[STATE].conn
+    product = require_product(conn, request.match_info["sku"])
+    city_id = request.query.get("city")
+    if city_id is not None:
+        cities = [require_city(conn, city_id)]
+    else:
+        zone_city = _zone_city(conn, request.headers.get(ZONE_HEADER))
+        cities = [zone_city] if zone_city else catalog.list_cities(conn)
+    promotions = catalog.promotions_for(conn, product.sku)
+    shown = [promotions[c.id] for c in cities if c.id in promotions]
+    items = []
+    for city in cities:
+        price = city_price(product, city, promotions.get(city.id))
+        items.append(
+            {
+                "city": price.city_id,
+                "currency": price.currency,
+                "list_cents": price.list_cents,
+                "amount_cents": price.amount_cents,
+                "promotion": price.promotion,
+                "percent_off": price.percent_off,
+            }
+        )
+    stamps = [product.updated_at] + [c.updated_at for c in cities] + [p.updated_at for p in shown]
+    return reply_json(
+        request,
+        {"sku": product.sku, "prices": items},
+        policy=HOT_PRICES,
+        tags=["prices", f"product:{product.sku}"] + [f"city:{c.id}" for c in cities],
+        last_modified=max(stamps),
+    )
