@@ -1,0 +1,128 @@
+"""The emulator: one Worker on every PoP of a topology, behind one front door.
+
+``Emulator`` wires the parts (config, KV store, PoPs with their isolates and caches, the front
+door server) and offers what ``popcache dev`` and the pytest plugin drive: ``start``/``stop``,
+``reload``, ``scheduled``, ``purge_caches`` and ``drain`` (wait for ``waitUntil`` work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from aiohttp import web
+
+from .clock import Clock, SystemClock
+from .env import build_env
+from .frontdoor import FrontDoor
+from .geo import CityIndex, load_city_index
+from .isolate import Isolate
+from .pop import Pop
+from .runtime.fetcher import Fetcher
+from .runtime.kv import KVStore
+from .topology import DEFAULT_TOPOLOGY, Topology
+from .wrangler import WorkerConfig
+
+__all__ = ["ORIGIN_VAR", "Emulator"]
+
+# The wrangler var the edge bundle reads its origin from; `--origin` sets it.
+ORIGIN_VAR = "ORIGIN"
+
+
+class Emulator:
+    def __init__(
+        self,
+        config: WorkerConfig,
+        *,
+        topology: Topology = DEFAULT_TOPOLOGY,
+        clock: Clock | None = None,
+        persist_to: Path | None = None,
+        origin: str | None = None,
+    ) -> None:
+        self.config = config
+        self.topology = topology
+        self.clock: Clock = clock or SystemClock()
+        self.origin = origin
+        self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
+        self._fetcher = Fetcher()
+        self.pops = {
+            site.colo: Pop(site, self.clock, self._fetcher, origin) for site in topology.pops
+        }
+        self._cities: CityIndex | None = None
+        self._cities_load: asyncio.Future[CityIndex] | None = None
+        self._runner: web.ServerRunner | None = None
+        self.url = ""
+        self.reload(config)
+
+    def reload(self, config: WorkerConfig) -> None:
+        """Load fresh isolates on every PoP; on failure the old ones keep serving."""
+        overrides = {ORIGIN_VAR: self.origin} if self.origin else {}
+        isolates = {
+            colo: Isolate(
+                config.main, pop.js_module(), build_env(config, self.kv, self.clock, overrides)
+            )
+            for colo, pop in self.pops.items()
+        }
+        for colo, isolate in isolates.items():
+            self.pops[colo].isolate = isolate
+        self.config = config
+
+    def _city_index(self) -> CityIndex | None:
+        return self._cities
+
+    def _load_cities(self) -> asyncio.Future[CityIndex]:
+        if self._cities_load is None:
+            self._cities_load = asyncio.ensure_future(asyncio.to_thread(load_city_index))
+        return self._cities_load
+
+    async def cities_ready(self) -> None:
+        """Wait until the cities table is loaded (request.cf then has the client's own city)."""
+        self._cities = await self._load_cities()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 8787) -> str:
+        door = FrontDoor(
+            self.topology, self.pops, self._city_index, lambda: self.clock.now() * 1000.0
+        )
+        self._runner = web.ServerRunner(
+            web.Server(door.handle, access_log=None), handle_signals=False
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        self.url = f"http://{bound[0]}:{bound[1]}"
+        self._load_cities().add_done_callback(self._cities_loaded)
+        return self.url
+
+    def _cities_loaded(self, load: asyncio.Future[CityIndex]) -> None:
+        if not load.cancelled() and load.exception() is None:
+            self._cities = load.result()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.drain()
+        if self._cities_load is not None and not self._cities_load.done():
+            self._cities_load.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._cities_load
+        await self._fetcher.close()
+        self.kv.close()
+
+    async def scheduled(
+        self, cron: str, colo: str | None = None, time_ms: float | None = None
+    ) -> None:
+        pop = self.pops[colo] if colo else next(iter(self.pops.values()))
+        await pop.scheduled(cron, time_ms if time_ms is not None else self.clock.now() * 1000.0)
+
+    def purge_caches(self, colo: str | None = None) -> int:
+        """Empty the Cache API storage of one PoP or all; returns the entries dropped."""
+        pops = [self.pops[colo]] if colo else list(self.pops.values())
+        return sum(pop.caches.purge_everything() for pop in pops)
+
+    async def drain(self) -> None:
+        """Wait for every PoP's waitUntil work."""
+        for pop in self.pops.values():
+            await pop.background.drain()

@@ -1,0 +1,212 @@
+"""``popcache``: the command line.
+
+    popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
+                 [--topology FILE] [--no-reload]
+    popcache origin [--port 8788] [--db FILE]
+
+Any usage or configuration error prints one line naming the file (or option) and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, PopcacheError
+from .wrangler import WorkerConfig, load_config
+
+if TYPE_CHECKING:
+    from .app import Emulator
+    from .topology import Topology
+
+__all__ = ["main"]
+
+log = logging.getLogger("popcache")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"popcache: {message} (see popcache {self.prog.split()[-1]} --help)\n")
+
+
+def _default_config() -> Path:
+    """``./wrangler.toml`` if there is one, else this repository's (the edge bundle)."""
+    here = Path("wrangler.toml")
+    if here.is_file():
+        return here
+    import edge
+
+    return Path(edge.__file__).resolve().parent.parent / "wrangler.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="popcache", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    dev = commands.add_parser("dev", help="run a Python Worker on emulated PoPs")
+    dev.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        help="wrangler.toml (default: ./wrangler.toml, else the popcache edge bundle)",
+    )
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8787)
+    dev.add_argument("--origin", help="origin URL (sets the ORIGIN var); default: the demo origin")
+    dev.add_argument("--origin-port", type=int, default=8788, help="port of the demo origin")
+    state = dev.add_mutually_exclusive_group()
+    state.add_argument(
+        "--persist-to",
+        type=Path,
+        default=Path(".popcache/state"),
+        help="where KV and the demo origin's database live (default: %(default)s)",
+    )
+    state.add_argument("--in-memory", action="store_true", help="keep no state on disk")
+    dev.add_argument("--topology", type=Path, help="TOML file of PoPs and client ranges")
+    dev.add_argument("--no-reload", action="store_true", help="do not reload on file changes")
+    origin = commands.add_parser("origin", help="run the demo storefront origin alone")
+    origin.add_argument("--host", default="127.0.0.1")
+    origin.add_argument("--port", type=int, default=8788)
+    origin.add_argument("--db", type=Path, default=Path(".popcache/state/origin.sqlite3"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
+    try:
+        if args.command == "dev":
+            config = load_config(args.config or _default_config())
+            for warning in config.warnings:
+                print(f"popcache: warning: {warning}", file=sys.stderr)
+            return asyncio.run(_dev(args, config))
+        return asyncio.run(_origin(args))
+    except PopcacheError as exc:
+        print(f"popcache: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"popcache: {exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}",
+            file=sys.stderr,
+        )
+        return 2
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
+    from .app import Emulator
+    from .topology import DEFAULT_TOPOLOGY, load_topology
+
+    topology = load_topology(args.topology) if args.topology else DEFAULT_TOPOLOGY
+    if args.origin is not None and urlsplit(args.origin).scheme not in ("http", "https"):
+        raise ConfigError("--origin", f"{args.origin!r} is not an http(s) URL")
+    persist = None if args.in_memory else args.persist_to
+    async with contextlib.AsyncExitStack() as stack:
+        origin_url = args.origin
+        if origin_url is None:
+            from .origin import start_origin
+
+            try:
+                runner, origin_url = await start_origin(
+                    args.host, args.origin_port, persist / "origin.sqlite3" if persist else None
+                )
+            except OSError as exc:
+                raise ConfigError(
+                    "--origin-port", _listen_error(args.host, args.origin_port, exc)
+                ) from None
+            stack.push_async_callback(runner.cleanup)
+        emulator = Emulator(config, topology=topology, persist_to=persist, origin=origin_url)
+        stack.push_async_callback(emulator.stop)
+        try:
+            url = await emulator.start(args.host, args.port)
+        except OSError as exc:
+            raise ConfigError("--port", _listen_error(args.host, args.port, exc)) from None
+        await _serve(
+            args,
+            config,
+            topology,
+            emulator,
+            url,
+            f"{origin_url} (demo)" if args.origin is None else origin_url,
+        )
+    print("popcache dev: stopped", flush=True)
+    return 0
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> str:
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+async def _serve(
+    args: argparse.Namespace,
+    config: WorkerConfig,
+    topology: Topology,
+    emulator: Emulator,
+    url: str,
+    origin_note: str,
+) -> None:
+    """Print the ready line, then serve (crons, reloads) until SIGINT or SIGTERM."""
+    from .cron import run_crons
+    from .reload import snapshot, watch
+
+    def watched() -> list[Path]:
+        return [config.root, config.path, config.path.parent / ".dev.vars"]
+
+    files = snapshot(watched())
+    pops = ", ".join(f"{site.colo} ({site.city})" for site in topology.pops)
+    print(
+        f"popcache dev: ready on {url} · PoPs {pops} · origin {origin_note} · worker {config.main}",
+        flush=True,
+    )
+
+    def reload() -> None:
+        try:
+            emulator.reload(load_config(config.path))
+        except Exception as exc:
+            print(
+                f"popcache: reload failed, still serving the previous version: {exc}",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            print("popcache dev: reloaded", flush=True)
+
+    async def fire(cron: str, time_ms: float) -> None:
+        await emulator.scheduled(cron, time_ms=time_ms)
+
+    background = [asyncio.ensure_future(run_crons(config.crons, emulator.clock, fire))]
+    if not args.no_reload:
+        background.append(asyncio.ensure_future(watch(watched, reload, files)))
+    try:
+        await _until_signalled()
+    finally:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _origin(args: argparse.Namespace) -> int:
+    from .origin import start_origin
+
+    runner, url = await start_origin(args.host, args.port, args.db)
+    print(f"popcache origin: ready on {url}", flush=True)
+    try:
+        await _until_signalled()
+    finally:
+        await runner.cleanup()
+    return 0

@@ -1,0 +1,50 @@
+"""The ``env`` a Worker receives: vars, secrets and bindings from its ``wrangler.toml``.
+
+As on the real runtime, a missing name raises ``AttributeError``; a string var is a ``str``, a
+TOML table var is a JS object (attributes, ``to_py()``), and each KV binding is a namespace over
+the emulator's one KV store, shared by every PoP (KV is global on Cloudflare).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .clock import Clock
+from .runtime.jsproxy import JsObject
+from .runtime.kv import KVNamespace, KVStore
+from .wrangler import WorkerConfig
+
+__all__ = ["Env", "build_env"]
+
+
+class Env:
+    """Attribute access to the bindings; read-only to the worker."""
+
+    def __init__(self, bindings: Mapping[str, Any]) -> None:
+        self.__dict__.update(bindings)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"Env({', '.join(sorted(self.__dict__))})"
+
+
+def _var(value: Any) -> Any:
+    if isinstance(value, dict):
+        return JsObject({key: _var(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [_var(item) for item in value]
+    return value
+
+
+def build_env(
+    config: WorkerConfig, kv: KVStore, clock: Clock, overrides: Mapping[str, str] | None = None
+) -> Env:
+    bindings: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
+    bindings.update(config.secrets)
+    bindings.update(overrides or {})
+    for namespace in config.kv_namespaces:
+        bindings[namespace.binding] = KVNamespace(kv, namespace.id, clock)
+    return Env(bindings)

@@ -1,0 +1,165 @@
+"""The front door on 127.0.0.1:8787: anycast routing to PoPs, and the ``/cdn-cgi/`` endpoints.
+
+For each request it places the client (:mod:`emulator.anycast`), builds the JS ``Request`` the
+worker sees (``request.cf`` and Cloudflare's request headers included), runs the PoP and sends
+the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloudflare's reserved
+``/cdn-cgi/`` prefix:
+
+- ``/cdn-cgi/handler/scheduled?cron=<expr>&time=<ms>`` runs the scheduled handler on the PoP the
+  request is routed to, as ``wrangler dev --test-scheduled`` does; 200 ``ok`` or a 500 traceback.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from .anycast import Placement, place
+from .cf import cf_properties
+from .errors import PROBLEM_JSON, ProblemError
+from .geo import CityIndex
+from .pop import Pop, error_response
+from .runtime.headers import JsHeaders
+from .runtime.http import JsRequest, JsResponse
+from .runtime.jsproxy import JsObject
+from .topology import Topology
+
+__all__ = ["FrontDoor"]
+
+# Headers the emulator computes for the response itself.
+_DROPPED_RESPONSE_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
+)
+_CONTROL_PREFIX = "x-popcache-"
+# Request headers Cloudflare's edge sets itself (a client's own values are replaced).
+_EDGE_REQUEST_HEADERS = frozenset(
+    {"cf-connecting-ip", "cf-ipcountry", "cf-ray", "x-forwarded-proto", "cf-visitor"}
+)
+
+
+class FrontDoor:
+    def __init__(
+        self,
+        topology: Topology,
+        pops: dict[str, Pop],
+        cities: Callable[[], CityIndex | None],
+        now_ms: Callable[[], float],
+    ) -> None:
+        self._topology = topology
+        self._pops = pops
+        self._cities = cities
+        self._now_ms = now_ms
+        self._cf_cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def _ray(self, colo: str) -> str:
+        return f"{random.getrandbits(64):016x}-{colo}"
+
+    def _cf(self, placement: Placement) -> JsObject:
+        key = (placement.pop.colo, placement.client)
+        fields = self._cf_cache.get(key)
+        if fields is None:
+            cities = self._cities()
+            city = (
+                cities.nearest(placement.client.latitude, placement.client.longitude)
+                if cities
+                else None
+            )
+            fields = cf_properties(placement.pop, placement.client, city)
+            if city is not None:
+                if len(self._cf_cache) > 4096:
+                    self._cf_cache.clear()
+                self._cf_cache[key] = fields
+        if placement.cf_overrides:
+            fields = {**fields, **placement.cf_overrides}
+        return JsObject(fields)
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        peer = request.remote
+        try:
+            placement = place(self._topology, request.headers, peer)
+        except ProblemError as problem:
+            return self._problem(problem, self._topology.pops[0].colo)
+        pop = self._pops[placement.pop.colo]
+        ray = self._ray(pop.colo)
+        if request.path.startswith("/cdn-cgi/"):
+            return await self._internal(request, pop, ray)
+        cf = self._cf(placement)
+        fields = [
+            (name, value)
+            for name, value in (
+                (raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+                for raw_name, raw_value in request.raw_headers
+            )
+            if not name.startswith(_CONTROL_PREFIX) and name not in _EDGE_REQUEST_HEADERS
+        ]
+        fields += [
+            ("cf-connecting-ip", request.headers.get("CF-Connecting-IP") or peer or "127.0.0.1"),
+            ("cf-ipcountry", cf.country),
+            ("cf-ray", ray),
+            ("x-forwarded-proto", "http"),
+            ("cf-visitor", '{"scheme":"http"}'),
+        ]
+        headers = JsHeaders.trusted(fields)
+        body = await request.read() if request.can_read_body else None
+        js_request = JsRequest(
+            f"http://{request.host}{request.raw_path}",
+            method=request.method,
+            headers=headers,
+            body=body if body and request.method not in ("GET", "HEAD") else None,
+            cf=cf,
+        )
+        return self._send(await pop.fetch(js_request), ray)
+
+    def _send(self, response: JsResponse, ray: str) -> web.Response:
+        headers = CIMultiDict(
+            (name, value)
+            for name, value in response.headers.raw()
+            if name not in _DROPPED_RESPONSE_HEADERS
+        )
+        headers["CF-Ray"] = ray
+        return web.Response(
+            status=response.status,
+            reason=response.statusText or None,
+            body=response._body,
+            headers=headers,
+        )
+
+    def _problem(self, problem: ProblemError, colo: str) -> web.Response:
+        return web.Response(
+            status=problem.status,
+            body=problem.body(),
+            headers={"Content-Type": PROBLEM_JSON, "CF-Ray": self._ray(colo)},
+        )
+
+    async def _internal(self, request: web.BaseRequest, pop: Pop, ray: str) -> web.StreamResponse:
+        if request.path == "/cdn-cgi/handler/scheduled":
+            return await self._scheduled(request, pop, ray)
+        return self._problem(
+            ProblemError(404, "Not found", f"{request.path} is not an emulator endpoint", "path"),
+            pop.colo,
+        )
+
+    async def _scheduled(self, request: web.BaseRequest, pop: Pop, ray: str) -> web.Response:
+        cron = request.query.get("cron", "")
+        raw_time = request.query.get("time")
+        try:
+            scheduled_ms = float(raw_time) if raw_time is not None else self._now_ms()
+        except ValueError:
+            return self._problem(
+                ProblemError(
+                    400,
+                    "Bad scheduled time",
+                    "time must be milliseconds since the Unix epoch",
+                    "time",
+                ),
+                pop.colo,
+            )
+        try:
+            await pop.scheduled(cron, scheduled_ms)
+        except Exception as exc:
+            return self._send(error_response(exc), ray)
+        return web.Response(text="ok", headers={"CF-Ray": ray})

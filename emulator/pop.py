@@ -1,0 +1,91 @@
+"""One point of presence: its isolate, its Cache API storage and its background work.
+
+Each PoP runs its own isolate of the worker (own module instances) and owns its own caches;
+a reload swaps the isolate and keeps the caches, as a redeploy does on Cloudflare.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from .clock import Clock
+from .isolate import Isolate
+from .runtime.cache import CacheStorage
+from .runtime.context import BackgroundTasks, ExecutionContext
+from .runtime.fetcher import Fetcher, current_fetcher
+from .runtime.headers import JsHeaders
+from .runtime.http import JsRequest, JsResponse
+from .runtime.jsmodule import make_js_module
+from .runtime.jsproxy import JsObject
+from .topology import PopSite
+
+__all__ = ["Pop"]
+
+log = logging.getLogger("popcache.worker")
+
+
+class Pop:
+    def __init__(self, site: PopSite, clock: Clock, fetcher: Fetcher, upstream: str | None) -> None:
+        self.site = site
+        self.clock = clock
+        self.caches = CacheStorage(clock)
+        self.background = BackgroundTasks()
+        self._fetcher = fetcher
+        self._upstream = upstream.rstrip("/") if upstream else None
+        self.isolate: Isolate | None = None
+
+    @property
+    def colo(self) -> str:
+        return self.site.colo
+
+    def js_module(self) -> Any:
+        return make_js_module(self.caches, self.clock)
+
+    async def fetch(self, request: JsRequest) -> JsResponse:
+        """Run the worker's fetch handler; an uncaught exception becomes a 500 with a traceback."""
+        assert self.isolate is not None, "load an isolate into the PoP before serving"
+        token = current_fetcher.set(self._fetcher)
+        ctx = ExecutionContext(self.background)
+        # What the worker may not touch: kept for passThroughOnException.
+        original = (request.method, request.url, request.headers.raw(), request._body)
+        try:
+            return await self.isolate.fetch(request, ctx)
+        except Exception as exc:
+            log.error("Uncaught exception in fetch handler on %s", self.colo, exc_info=exc)
+            if ctx.pass_through and self._upstream:
+                return await self._pass_through(*original)
+            return error_response(exc)
+        finally:
+            current_fetcher.reset(token)
+
+    async def _pass_through(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
+    ) -> JsResponse:
+        path = url.split("://", 1)[-1].partition("/")[2]
+        forwarded = JsRequest(
+            f"{self._upstream}/{path}", method=method, headers=JsHeaders.trusted(headers), body=body
+        )
+        try:
+            return await self._fetcher.fetch(forwarded)
+        except OSError as exc:
+            return error_response(exc)
+
+    async def scheduled(self, cron: str, scheduled_time_ms: float) -> None:
+        """Run the scheduled handler once; exceptions propagate to the caller."""
+        assert self.isolate is not None, "load an isolate into the PoP before running cron"
+        controller = JsObject(
+            {"cron": cron, "scheduledTime": scheduled_time_ms, "noRetry": lambda: None}
+        )
+        token = current_fetcher.set(self._fetcher)
+        try:
+            await self.isolate.scheduled(controller, ExecutionContext(self.background))
+        finally:
+            current_fetcher.reset(token)
+
+
+def error_response(exc: BaseException) -> JsResponse:
+    """What wrangler dev shows for an uncaught exception: a 500 carrying the traceback."""
+    text = "".join(traceback.format_exception(exc))
+    return JsResponse(text, status=500, headers={"content-type": "text/plain; charset=utf-8"})

@@ -1,0 +1,264 @@
+"""``wrangler.toml`` (and ``.dev.vars``) as the emulator reads them.
+
+Follows https://developers.cloudflare.com/workers/wrangler/configuration/ for the keys popcache
+supports: ``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``[vars]``,
+``[[kv_namespaces]]`` and ``[triggers] crons``; secrets come from ``.dev.vars`` beside the file,
+as ``wrangler dev`` reads them. Every problem raises :class:`ConfigError` naming the file and key.
+A binding type popcache does not emulate is an error, never silently ignored; an unexpected
+plain field is a warning, as wrangler's.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from croniter import croniter
+
+from .errors import ConfigError
+
+__all__ = ["KVBinding", "WorkerConfig", "load_config", "parse_dev_vars"]
+
+PYTHON_FLAG_MESSAGE = "The python_workers compatibility flag is required to use Python."
+
+# Plain (non-binding) top-level keys of wrangler's schema: accepted, most of them unused here.
+KNOWN_FIELDS = frozenset(
+    {
+        "name",
+        "main",
+        "compatibility_date",
+        "compatibility_flags",
+        "account_id",
+        "workers_dev",
+        "preview_urls",
+        "route",
+        "routes",
+        "triggers",
+        "vars",
+        "kv_namespaces",
+        "build",
+        "rules",
+        "observability",
+        "placement",
+        "limits",
+        "dev",
+        "env",
+        "minify",
+        "no_bundle",
+        "keep_vars",
+        "logpush",
+        "upload_source_maps",
+        "base_dir",
+        "find_additional_modules",
+        "define",
+        "usage_model",
+        "send_metrics",
+        "tail_consumers",
+        "python_modules",
+        "$schema",
+    }
+)
+# Binding types of wrangler's schema that popcache does not emulate (yet).
+UNSUPPORTED_BINDINGS = frozenset(
+    {
+        "r2_buckets",
+        "d1_databases",
+        "durable_objects",
+        "services",
+        "queues",
+        "analytics_engine_datasets",
+        "ai",
+        "vectorize",
+        "hyperdrive",
+        "mtls_certificates",
+        "browser",
+        "dispatch_namespaces",
+        "send_email",
+        "workflows",
+        "version_metadata",
+        "images",
+        "pipelines",
+        "secrets_store_secrets",
+        "unsafe",
+        "assets",
+        "ratelimits",
+        "containers",
+        "migrations",
+    }
+)
+_BINDING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class KVBinding:
+    binding: str
+    id: str
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    path: Path
+    name: str
+    main: Path
+    compatibility_date: str | None = None
+    compatibility_flags: tuple[str, ...] = ()
+    vars: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    kv_namespaces: tuple[KVBinding, ...] = ()
+    crons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def root(self) -> Path:
+        """The folder imports resolve from: main's folder, as on Cloudflare."""
+        return self.main.parent
+
+
+def load_config(path: Path) -> WorkerConfig:
+    """Read and validate a ``wrangler.toml``; raise ConfigError naming file and key."""
+    path = path.resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(path, "is a directory, not a wrangler.toml") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"not valid TOML: {exc}") from None
+    notes: list[str] = []
+    for key, value in raw.items():
+        if key in UNSUPPORTED_BINDINGS:
+            raise ConfigError(
+                path, "binding type not supported by popcache (supported: vars, kv_namespaces)", key
+            )
+        if key not in KNOWN_FIELDS:
+            if (
+                isinstance(value, dict | list)
+                and value
+                and all(
+                    isinstance(item, dict)
+                    for item in (value if isinstance(value, list) else [value])
+                )
+            ):
+                raise ConfigError(path, "unknown binding type", key)
+            notes.append(f"{path}: {key}: unexpected field, ignored")
+    return WorkerConfig(
+        path=path,
+        name=_string(path, raw, "name", default=path.parent.name),
+        main=_main(path, raw),
+        compatibility_date=_date(path, raw),
+        compatibility_flags=_flags(path, raw),
+        vars=_vars(path, raw),
+        secrets=parse_dev_vars(path.parent / ".dev.vars"),
+        kv_namespaces=_kv(path, raw),
+        crons=_crons(path, raw),
+        warnings=tuple(notes),
+    )
+
+
+def _string(path: Path, raw: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if value is None:
+        raise ConfigError(path, "is required", key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(path, "must be a non-empty string", key)
+    return value
+
+
+def _main(path: Path, raw: dict[str, Any]) -> Path:
+    main = (path.parent / _string(path, raw, "main")).resolve()
+    if main.suffix != ".py":
+        raise ConfigError(path, f"{raw['main']} is not a Python module (.py)", "main")
+    if not main.is_file():
+        raise ConfigError(path, f"{raw['main']} does not exist", "main")
+    return main
+
+
+def _date(path: Path, raw: dict[str, Any]) -> str | None:
+    value = raw.get("compatibility_date")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ConfigError(path, "must be a date as YYYY-MM-DD", "compatibility_date")
+    return value
+
+
+def _flags(path: Path, raw: dict[str, Any]) -> tuple[str, ...]:
+    flags = raw.get("compatibility_flags", [])
+    if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
+        raise ConfigError(path, "must be a list of strings", "compatibility_flags")
+    if "python_workers" not in flags:
+        raise ConfigError(path, PYTHON_FLAG_MESSAGE, "compatibility_flags")
+    return tuple(flags)
+
+
+def _vars(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    values = raw.get("vars", {})
+    if not isinstance(values, dict):
+        raise ConfigError(path, "must be a table", "vars")
+    for name in values:
+        if not _BINDING_NAME.match(name):
+            raise ConfigError(path, "is not a valid binding name", f"vars.{name}")
+    return dict(values)
+
+
+def _kv(path: Path, raw: dict[str, Any]) -> tuple[KVBinding, ...]:
+    entries = raw.get("kv_namespaces", [])
+    if not isinstance(entries, list):
+        raise ConfigError(path, "must be an array of tables ([[kv_namespaces]])", "kv_namespaces")
+    bindings: list[KVBinding] = []
+    for index, entry in enumerate(entries):
+        where = f"kv_namespaces[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(path, "must be a table", where)
+        name = entry.get("binding")
+        if not isinstance(name, str) or not _BINDING_NAME.match(name):
+            raise ConfigError(path, "must be a valid binding name", f"{where}.binding")
+        if any(binding.binding == name for binding in bindings):
+            raise ConfigError(path, f"binding {name} is declared twice", f"{where}.binding")
+        namespace_id = entry.get("id", entry.get("preview_id", name))
+        if not isinstance(namespace_id, str) or not namespace_id:
+            raise ConfigError(path, "must be a non-empty string", f"{where}.id")
+        bindings.append(KVBinding(name, namespace_id))
+    return tuple(bindings)
+
+
+def _crons(path: Path, raw: dict[str, Any]) -> tuple[str, ...]:
+    triggers = raw.get("triggers", {})
+    if not isinstance(triggers, dict):
+        raise ConfigError(path, "must be a table", "triggers")
+    crons = triggers.get("crons", [])
+    if not isinstance(crons, list):
+        raise ConfigError(path, "must be a list of cron expressions", "triggers.crons")
+    for index, cron in enumerate(crons):
+        if not isinstance(cron, str) or not croniter.is_valid(cron):
+            raise ConfigError(
+                path, f"{cron!r} is not a valid cron expression", f"triggers.crons[{index}]"
+            )
+    return tuple(crons)
+
+
+def parse_dev_vars(path: Path) -> dict[str, str]:
+    """``.dev.vars`` in dotenv syntax (``KEY=value``, optional quotes, ``#`` comments)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    secrets: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        name = name.strip()
+        if not sep or not _BINDING_NAME.match(name):
+            raise ConfigError(path, "expected KEY=value", f"line {number}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        secrets[name] = value
+    return secrets

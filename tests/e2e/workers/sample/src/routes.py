@@ -1,0 +1,5 @@
+from urllib.parse import urlsplit
+
+
+def route_of(url):
+    return urlsplit(url).path

@@ -1,0 +1,43 @@
+"""A small Worker exercising what the emulator provides; the end-to-end tests drive it."""
+
+from js import caches
+from routes import route_of
+from workers import Response, WorkerEntrypoint, fetch
+
+HITS = {"count": 0}
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        HITS["count"] += 1
+        path = route_of(request.url)
+        if path == "/cf":
+            return Response.json(request.cf.to_py())
+        if path == "/isolate-hits":
+            return Response.json({"hits": HITS["count"]})
+        if path.startswith("/kv/"):
+            key = path.removeprefix("/kv/")
+            if request.method == "PUT":
+                await self.env.NOTES.put(key, await request.text())
+                return Response("stored", status=201)
+            value = await self.env.NOTES.get(key)
+            return Response(value or "", status=200 if value is not None else 404)
+        if path == "/cached":
+            cache = caches.default
+            hit = await cache.match(request.url)
+            if hit is not None:
+                return Response(hit)
+            response = Response("fresh from the worker", headers={"Cache-Control": "max-age=60"})
+            self.ctx.waitUntil(cache.put(request.url, response.clone().js_object))
+            return response
+        if path == "/proxy":
+            upstream = await fetch(self.env.ORIGIN + "/healthz")
+            return Response(await upstream.text(), status=upstream.status)
+        if path == "/boom":
+            raise RuntimeError("the handler exploded")
+        if path == "/last-cron":
+            return Response(await self.env.NOTES.get("last-cron") or "never")
+        return Response(f"{self.env.GREETING} from {request.cf.colo}")
+
+    async def scheduled(self, controller, env, ctx):
+        await env.NOTES.put("last-cron", f"{controller.cron}@{int(controller.scheduledTime)}")

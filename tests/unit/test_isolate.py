@@ -1,0 +1,158 @@
+"""Isolates import the worker's modules privately and call its entrypoint as the runtime does."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from emulator.clock import FakeClock
+from emulator.isolate import Isolate, WorkerLoadError
+from emulator.runtime.cache import CacheStorage
+from emulator.runtime.context import BackgroundTasks, ExecutionContext
+from emulator.runtime.http import JsRequest
+from emulator.runtime.jsmodule import make_js_module
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root / "main.py"
+
+
+def isolate(main: Path, env: object = None) -> Isolate:
+    return Isolate(main, make_js_module(CacheStorage(FakeClock()), FakeClock()), env)
+
+
+def ctx() -> ExecutionContext:
+    return ExecutionContext(BackgroundTasks())
+
+
+HANDLER = """
+    from workers import Response, WorkerEntrypoint
+    import state
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            state.count += 1
+            return Response(str(state.count))
+"""
+
+
+async def test_module_state_is_private_to_each_isolate(tmp_path):
+    main = write(tmp_path, {"main.py": HANDLER, "state.py": "count = 0\n"})
+    first, second = isolate(main), isolate(main)
+    for _ in range(2):
+        await first.fetch(JsRequest("http://x/"), ctx())
+    response = await second.fetch(JsRequest("http://x/"), ctx())
+    assert await response.text() == "1"
+
+
+async def test_packages_and_relative_imports_resolve_from_mains_folder(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+            from workers import Response, WorkerEntrypoint
+            from policy.keys import key
+
+            class Default(WorkerEntrypoint):
+                def fetch(self, request):
+                    return Response(key())
+        """,
+            "policy/__init__.py": "",
+            "policy/keys.py": "from .names import NAME\n\ndef key():\n    return NAME\n",
+            "policy/names.py": "NAME = 'relative'\n",
+        },
+    )
+    response = await isolate(main).fetch(JsRequest("http://x/"), ctx())
+    assert await response.text() == "relative"
+
+
+async def test_fetch_is_called_with_only_the_arguments_it_takes(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request, env, ctx):
+                return Response(env)
+    """
+        },
+    )
+    response = await isolate(main, env="the-env").fetch(JsRequest("http://x/"), ctx())
+    assert await response.text() == "the-env"
+
+
+async def test_scheduled_is_called_with_controller_env_and_ctx(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+        from workers import WorkerEntrypoint
+        SEEN = []
+
+        class Default(WorkerEntrypoint):
+            async def scheduled(self, controller):
+                SEEN.append(controller)
+    """
+        },
+    )
+    with pytest.raises(TypeError):
+        await isolate(main).scheduled(object(), ctx())
+
+
+async def test_js_caches_is_the_isolates_own_storage(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+        from js import caches
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                return Response(type(caches).__name__)
+    """
+        },
+    )
+    response = await isolate(main).fetch(JsRequest("http://x/"), ctx())
+    assert await response.text() == "CacheStorage"
+
+
+async def test_a_fetch_returning_no_response_is_a_type_error(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+        from workers import WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                return "not a response"
+    """
+        },
+    )
+    with pytest.raises(TypeError, match="did not resolve to 'Response'"):
+        await isolate(main).fetch(JsRequest("http://x/"), ctx())
+
+
+def test_a_worker_without_default_cannot_load(tmp_path):
+    main = write(tmp_path, {"main.py": "x = 1\n"})
+    with pytest.raises(WorkerLoadError, match="no Default entrypoint"):
+        isolate(main)
+
+
+def test_a_syntax_error_names_the_file_and_line(tmp_path):
+    main = write(tmp_path, {"main.py": "def broken(:\n"})
+    with pytest.raises(WorkerLoadError, match=r"main\.py:1"):
+        isolate(main)
+
+
+def test_an_import_error_names_the_module(tmp_path):
+    main = write(tmp_path, {"main.py": "import not_a_module_anywhere\n"})
+    with pytest.raises(WorkerLoadError, match="not_a_module_anywhere"):
+        isolate(main)
