@@ -12,24 +12,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ProblemError
-from .topology import Location, PopSite, Topology
+from .topology import Location, Placement, Topology
 
 __all__ = ["GEO_HEADER", "Placement", "parse_client_geo", "place"]
 
 GEO_HEADER = "X-Popcache-Client-Geo"
 POP_HEADER = "X-Popcache-Pop"
 CF_HEADER = "X-Popcache-Cf"
-
-
-@dataclass(frozen=True)
-class Placement:
-    pop: PopSite
-    client: Location
-    cf_overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 def parse_client_geo(value: str) -> Location:
@@ -76,13 +68,16 @@ def _cf_overrides(value: str | None) -> Mapping[str, Any]:
 def place(topology: Topology, headers: Mapping[str, str], peer_ip: str | None) -> Placement:
     """Decide client location and serving PoP from the request's headers."""
     geo = headers.get(GEO_HEADER)
+    pinned = headers.get(POP_HEADER)
+    overrides = headers.get(CF_HEADER)
+    if geo is None and pinned is None and overrides is None and not topology.clients:
+        return topology.default_placement
     ip = headers.get("CF-Connecting-IP") or peer_ip
     if geo is not None:
         client = parse_client_geo(geo)
     else:
         located = topology.locate_ip(ip) if ip else None
         client = located or topology.pops[0].location
-    pinned = headers.get(POP_HEADER)
     if pinned is not None:
         pop = topology.pop(pinned)
         if pop is None:
@@ -95,4 +90,4 @@ def place(topology: Topology, headers: Mapping[str, str], peer_ip: str | None) -
             )
     else:
         pop = topology.nearest(client)
-    return Placement(pop, client, _cf_overrides(headers.get(CF_HEADER)))
+    return Placement(pop, client, _cf_overrides(overrides))

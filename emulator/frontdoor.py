@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from multidict import CIMultiDict
 
 from .anycast import Placement, place
 from .cf import cf_properties
@@ -35,6 +34,7 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
 )
 _CONTROL_PREFIX = "x-popcache-"
+_BODYLESS = frozenset({"GET", "HEAD"})
 # Request headers Cloudflare's edge sets itself (a client's own values are replaced).
 _EDGE_REQUEST_HEADERS = frozenset(
     {"cf-connecting-ip", "cf-ipcountry", "cf-ray", "x-forwarded-proto", "cf-visitor"}
@@ -74,53 +74,62 @@ class FrontDoor:
                     self._cf_cache.clear()
                 self._cf_cache[key] = fields
         if placement.cf_overrides:
-            fields = {**fields, **placement.cf_overrides}
-        return JsObject(fields)
+            return JsObject({**fields, **placement.cf_overrides})
+        return JsObject(fields, shared=True)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         peer = request.remote
+        request_headers = request.headers
         try:
-            placement = place(self._topology, request.headers, peer)
+            placement = place(self._topology, request_headers, peer)
         except ProblemError as problem:
             return self._problem(problem, self._topology.pops[0].colo)
         pop = self._pops[placement.pop.colo]
         ray = self._ray(pop.colo)
-        if request.path.startswith("/cdn-cgi/"):
+        target = request.raw_path
+        if target.startswith("/cdn-cgi/"):
             return await self._internal(request, pop, ray)
         cf = self._cf(placement)
-        fields = [
-            (name, value)
-            for name, value in (
-                (raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
-                for raw_name, raw_value in request.raw_headers
-            )
-            if not name.startswith(_CONTROL_PREFIX) and name not in _EDGE_REQUEST_HEADERS
-        ]
-        fields += [
-            ("cf-connecting-ip", request.headers.get("CF-Connecting-IP") or peer or "127.0.0.1"),
-            ("cf-ipcountry", cf.country),
-            ("cf-ray", ray),
-            ("x-forwarded-proto", "http"),
-            ("cf-visitor", '{"scheme":"http"}'),
-        ]
-        headers = JsHeaders.trusted(fields)
-        body = await request.read() if request.can_read_body else None
+
+        def headers() -> JsHeaders:
+            fields = [
+                (name, value)
+                for name, value in (
+                    (raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+                    for raw_name, raw_value in request.raw_headers
+                )
+                if not name.startswith(_CONTROL_PREFIX) and name not in _EDGE_REQUEST_HEADERS
+            ]
+            fields += [
+                (
+                    "cf-connecting-ip",
+                    request_headers.get("CF-Connecting-IP") or peer or "127.0.0.1",
+                ),
+                ("cf-ipcountry", cf.country),
+                ("cf-ray", ray),
+                ("x-forwarded-proto", "http"),
+                ("cf-visitor", '{"scheme":"http"}'),
+            ]
+            return JsHeaders.trusted(fields)
+
+        method = request.method
+        body = await request.read() if method not in _BODYLESS and request.can_read_body else None
         js_request = JsRequest(
-            f"http://{request.host}{request.raw_path}",
-            method=request.method,
+            f"http://{request_headers.get('Host') or request.host}{target}",
+            method=method,
             headers=headers,
-            body=body if body and request.method not in ("GET", "HEAD") else None,
+            body=body or None,
             cf=cf,
         )
         return self._send(await pop.fetch(js_request), ray)
 
     def _send(self, response: JsResponse, ray: str) -> web.Response:
-        headers = CIMultiDict(
+        headers = [
             (name, value)
             for name, value in response.headers.raw()
             if name not in _DROPPED_RESPONSE_HEADERS
-        )
-        headers["CF-Ray"] = ray
+        ]
+        headers.append(("CF-Ray", ray))
         return web.Response(
             status=response.status,
             reason=response.statusText or None,

@@ -144,16 +144,17 @@ class Isolate:
         self.entrypoint: type[workers.WorkerEntrypoint] = entrypoint
         fetch = getattr(entrypoint, "fetch", None)
         # `self` included: the runtime passes (request, env, ctx) and drops what fetch won't take.
-        self._fetch_arity = _positional_arity(fetch) if callable(fetch) else 0
+        arity = _positional_arity(fetch) if callable(fetch) else 0
+        self._fetch_arguments = 3 if arity is None else max(0, arity - 1)
+        self._handles_fetch = callable(fetch)
         self.handles_scheduled = callable(getattr(entrypoint, "scheduled", None))
 
     async def fetch(self, request: JsRequest, ctx: Any) -> JsResponse:
-        instance = self.entrypoint(ctx, self.env)
-        if not self._fetch_arity:
+        if not self._handles_fetch:
             raise TypeError("Handler does not export a fetch() function.")
-        arguments = (workers.Request(request), self.env, ctx)
-        arity = len(arguments) if self._fetch_arity is None else self._fetch_arity - 1
-        result = instance.fetch(*arguments[:arity])  # type: ignore[attr-defined]
+        instance = self.entrypoint(ctx, self.env)
+        arguments = (workers.Request(request), self.env, ctx)[: self._fetch_arguments]
+        result = instance.fetch(*arguments)  # type: ignore[attr-defined]
         if inspect.isawaitable(result):
             result = await result
         if isinstance(result, workers.FetchResponse):

@@ -15,7 +15,6 @@ from .isolate import Isolate
 from .runtime.cache import CacheStorage
 from .runtime.context import BackgroundTasks, ExecutionContext
 from .runtime.fetcher import Fetcher, current_fetcher
-from .runtime.headers import JsHeaders
 from .runtime.http import JsRequest, JsResponse
 from .runtime.jsmodule import make_js_module
 from .runtime.jsproxy import JsObject
@@ -47,25 +46,24 @@ class Pop:
         """Run the worker's fetch handler; an uncaught exception becomes a 500 with a traceback."""
         assert self.isolate is not None, "load an isolate into the PoP before serving"
         token = current_fetcher.set(self._fetcher)
-        ctx = ExecutionContext(self.background)
-        # What the worker may not touch: kept for passThroughOnException.
-        original = (request.method, request.url, request.headers.raw(), request._body)
+        ctx = ExecutionContext(self.background, request)
         try:
             return await self.isolate.fetch(request, ctx)
         except Exception as exc:
             log.error("Uncaught exception in fetch handler on %s", self.colo, exc_info=exc)
-            if ctx.pass_through and self._upstream:
-                return await self._pass_through(*original)
+            if ctx.pass_through_request is not None and self._upstream:
+                return await self._pass_through(ctx.pass_through_request)
             return error_response(exc)
         finally:
             current_fetcher.reset(token)
 
-    async def _pass_through(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
-    ) -> JsResponse:
-        path = url.split("://", 1)[-1].partition("/")[2]
+    async def _pass_through(self, request: JsRequest) -> JsResponse:
+        path = request.url.split("://", 1)[-1].partition("/")[2]
         forwarded = JsRequest(
-            f"{self._upstream}/{path}", method=method, headers=JsHeaders.trusted(headers), body=body
+            f"{self._upstream}/{path}",
+            method=request.method,
+            headers=request.headers,
+            body=request._body,
         )
         try:
             return await self._fetcher.fetch(forwarded)

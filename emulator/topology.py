@@ -26,7 +26,8 @@ import ipaddress
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_TOPOLOGY",
     "ClientRange",
     "Location",
+    "Placement",
     "PopSite",
     "Topology",
     "distance_km",
@@ -62,10 +64,19 @@ class PopSite:
     country: str
     latitude: float
     longitude: float
+    location: Location = field(init=False, compare=False, repr=False)
 
-    @property
-    def location(self) -> Location:
-        return Location(self.latitude, self.longitude)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "location", Location(self.latitude, self.longitude))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a client is, which PoP serves it, and its ``request.cf`` overrides."""
+
+    pop: PopSite
+    client: Location
+    cf_overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,11 @@ class ClientRange:
 class Topology:
     pops: tuple[PopSite, ...]
     clients: tuple[ClientRange, ...] = ()
+
+    @functools.cached_property
+    def default_placement(self) -> Placement:
+        """Where an unplaced client stands: at the first PoP, served by it."""
+        return Placement(self.pops[0], self.pops[0].location)
 
     def pop(self, colo: str) -> PopSite | None:
         colo = colo.strip().upper()

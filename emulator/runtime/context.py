@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
+from .http import JsRequest
 from .jsproxy import JsObject
 
 __all__ = ["BackgroundTasks", "ExecutionContext"]
@@ -66,13 +67,20 @@ class BackgroundTasks:
 class ExecutionContext:
     """``self.ctx`` of an entrypoint: one per invocation."""
 
-    def __init__(self, background: BackgroundTasks) -> None:
+    def __init__(self, background: BackgroundTasks, request: JsRequest | None = None) -> None:
         self._background = background
-        self.pass_through = False
-        self.props = JsObject({})
+        self._request = request
+        # The request as it was when passThroughOnException() was called.
+        self.pass_through_request: JsRequest | None = None
+
+    @property
+    def props(self) -> JsObject:
+        """Props a caller passed to this entrypoint: none, for HTTP and cron invocations."""
+        return JsObject({})
 
     def waitUntil(self, awaitable: Awaitable[Any]) -> None:
         self._background.add(awaitable)
 
     def passThroughOnException(self) -> None:
-        self.pass_through = True
+        if self._request is not None:
+            self.pass_through_request = self._request.snapshot()

@@ -59,8 +59,10 @@ class Fetcher:
                     status=upstream.status,
                     statusText=upstream.reason or "",
                     headers=JsHeaders.trusted(
-                        (name.decode("latin-1"), value.decode("latin-1"))
-                        for name, value in upstream.raw_headers
+                        [
+                            (name.decode("latin-1").lower(), value.decode("latin-1"))
+                            for name, value in upstream.raw_headers
+                        ]
                     ),
                     url=str(upstream.url),
                     redirected=bool(upstream.history),

@@ -27,6 +27,7 @@ def _name(name: str) -> str:
     return name.lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def _value(value: str) -> str:
     value = str(value).strip(" \t\r\n")
     if "\n" in value or "\r" in value or "\0" in value:
@@ -46,16 +47,14 @@ class JsHeaders:
         if isinstance(init, JsHeaders):
             self._items = list(init._items)
             return
-        pairs = init.items() if isinstance(init, Mapping) else init
-        for pair in pairs:
-            name, value = pair
-            self.append(name, value)
+        pairs = init.items() if isinstance(init, dict | Mapping) else init
+        self._items = [(_name(name), _value(value)) for name, value in pairs]
 
     @classmethod
-    def trusted(cls, items: Iterable[tuple[str, str]]) -> JsHeaders:
-        """Headers from a parser that already validated them (aiohttp): lower-cases, no checks."""
+    def trusted(cls, items: list[tuple[str, str]]) -> JsHeaders:
+        """Headers a parser already validated and lower-cased: taken as they are (hot path)."""
         headers = cls()
-        headers._items = [(name.lower(), value) for name, value in items]
+        headers._items = items
         return headers
 
     def append(self, name: str, value: str) -> None:

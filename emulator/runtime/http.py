@@ -10,6 +10,7 @@ carry the runtime's messages; the SDK turns a JS ``RangeError`` into ``ValueErro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .headers import HeadersInit, JsHeaders
@@ -99,14 +100,21 @@ class JsRequest(_Body):
         url: str,
         *,
         method: str = "GET",
-        headers: HeadersInit | None = None,
+        headers: HeadersInit | Callable[[], JsHeaders] | None = None,
         body: BodyInit = None,
         cf: JsObject | None = None,
         redirect: str = "follow",
     ) -> None:
         self.url = url
         self.method = method.upper()
-        self.headers = headers if isinstance(headers, JsHeaders) else JsHeaders(headers)
+        self._headers: JsHeaders | None = None
+        self._header_source: Callable[[], JsHeaders] | None = None
+        if isinstance(headers, JsHeaders):
+            self._headers = headers
+        elif callable(headers):
+            self._header_source = headers
+        else:
+            self._headers = JsHeaders(headers)
         self._body = body_bytes(body)
         if self._body is not None and self.method in ("GET", "HEAD"):
             raise TypeError("Request with a GET or HEAD method cannot have a body.")
@@ -116,12 +124,26 @@ class JsRequest(_Body):
         self.redirect = redirect
         self.bodyUsed = False
 
+    @property
+    def headers(self) -> JsHeaders:  # type: ignore[override]
+        """Built on first use: most workers never read most requests' headers."""
+        if self._headers is None:
+            assert self._header_source is not None
+            self._headers = self._header_source()
+        return self._headers
+
     def clone(self) -> JsRequest:
         if self.bodyUsed:
             raise TypeError("Body has already been used. It can only be used once.")
+        return self.snapshot()
+
+    def snapshot(self) -> JsRequest:
+        """A copy as the request is now, even if its body was read (the bytes are kept)."""
         copy = JsRequest.__new__(JsRequest)
         copy.__dict__.update(self.__dict__)
-        copy.headers = JsHeaders(self.headers)
+        if self._headers is not None:
+            copy._headers = JsHeaders(self._headers)
+        copy.bodyUsed = False
         return copy
 
     def __repr__(self) -> str:

@@ -18,10 +18,12 @@ __all__ = ["JsDict", "JsObject"]
 class JsObject:
     """A read-mostly view of a JS object: ``obj.colo``, ``obj.to_py()``."""
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_shared")
 
-    def __init__(self, fields: Mapping[str, Any]) -> None:
-        object.__setattr__(self, "_fields", dict(fields))
+    def __init__(self, fields: Mapping[str, Any], *, shared: bool = False) -> None:
+        """``shared=True`` reads ``fields`` in place and copies it on the first write."""
+        object.__setattr__(self, "_fields", fields if shared else dict(fields))
+        object.__setattr__(self, "_shared", shared)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -30,6 +32,9 @@ class JsObject:
             raise AttributeError(name) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if self._shared:
+            object.__setattr__(self, "_fields", dict(self._fields))
+            object.__setattr__(self, "_shared", False)
         self._fields[name] = value
 
     def __dir__(self) -> list[str]:

@@ -280,6 +280,9 @@ class FetchResponse:
         )
 
 
+_BODY_TYPES = (str, bytes, ReadableStream)
+
+
 class Response(FetchResponse):
     """An HTTP response built by worker code, with the web ``Response`` constructor's options."""
 
@@ -297,7 +300,7 @@ class Response(FetchResponse):
                 )
             super().__init__(body.url, body)
             return
-        if body is not None and not isinstance(body, str | bytes | ReadableStream):
+        if body is not None and not isinstance(body, _BODY_TYPES):
             raise TypeError(f"Unsupported type in Response: {type(body).__name__}")
         js = JsResponse(
             body,

@@ -210,6 +210,19 @@ async def test_fetch_reaches_a_real_origin_on_loopback(
         assert await response.text() == "origin saw /healthz"
 
 
+async def test_pass_through_on_exception_forwards_to_the_origin(
+    popcache_emulator, sample_config, aiohttp_raw_server
+):
+    async def origin(request: web.BaseRequest) -> web.Response:
+        return web.Response(text=f"origin answered {request.method} {request.path_qs}")
+
+    server = await aiohttp_raw_server(origin)
+    emu = await popcache_emulator(sample_config, origin=str(server.make_url("")).rstrip("/"))
+    async with emu.client().post("/pass-through?x=1", data="payload") as response:
+        assert response.status == 200
+        assert await response.text() == "origin answered POST /pass-through?x=1"
+
+
 async def test_the_edge_bundle_proxies_the_demo_origin(popcache_emulator, repo: Path):
     emu = await popcache_emulator(repo / "wrangler.toml", origin="demo")
     async with emu.client(geo=SF).get("/api/products") as response:

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from emulator.runtime.context import BackgroundTasks, ExecutionContext
+from emulator.runtime.http import JsRequest
 
 
 async def test_wait_until_work_runs_without_being_awaited_by_the_caller():
@@ -36,7 +37,13 @@ def test_wait_until_rejects_what_is_not_awaitable():
         ExecutionContext(BackgroundTasks()).waitUntil(42)  # type: ignore[arg-type]
 
 
-def test_pass_through_on_exception_is_recorded():
-    ctx = ExecutionContext(BackgroundTasks())
+async def test_pass_through_keeps_the_request_as_it_was_when_asked():
+    request = JsRequest("https://shop.example/", method="POST", body=b"order")
+    ctx = ExecutionContext(BackgroundTasks(), request)
     ctx.passThroughOnException()
-    assert ctx.pass_through
+    await request.text()
+    request.headers.set("x-late", "1")
+    kept = ctx.pass_through_request
+    assert kept is not None
+    assert await kept.text() == "order"
+    assert not kept.headers.has("x-late")

@@ -33,6 +33,9 @@ class Default(WorkerEntrypoint):
         if path == "/proxy":
             upstream = await fetch(self.env.ORIGIN + "/healthz")
             return Response(await upstream.text(), status=upstream.status)
+        if path == "/pass-through":
+            self.ctx.passThroughOnException()
+            raise RuntimeError("the origin should answer instead")
         if path == "/boom":
             raise RuntimeError("the handler exploded")
         if path == "/last-cron":
