@@ -76,7 +76,10 @@ class JsHeaders:
 
     def has(self, name: str) -> bool:
         key = name.lower()
-        return any(item_name == key for item_name, _ in self._items)
+        for item_name, _ in self._items:  # noqa: SIM110 - any() and a generator cost more here
+            if item_name == key:
+                return True
+        return False
 
     def getSetCookie(self) -> list[str]:
         return [value for name, value in self._items if name == "set-cookie"]
