@@ -42,9 +42,10 @@ def _default_config() -> Path:
     here = Path("wrangler.toml")
     if here.is_file():
         return here
-    import edge
-
-    return Path(edge.__file__).resolve().parent.parent / "wrangler.toml"
+    embedded = Path(__file__).resolve().parent.parent / "wrangler.toml"
+    if not embedded.is_file():
+        raise ConfigError(here, "no wrangler.toml here; pass -c path/to/wrangler.toml")
+    return embedded
 
 
 def _parser() -> argparse.ArgumentParser:

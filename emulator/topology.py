@@ -25,13 +25,13 @@ import functools
 import ipaddress
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .tomlfile import read_toml
 
 __all__ = [
     "DEFAULT_TOPOLOGY",
@@ -140,12 +140,7 @@ DEFAULT_TOPOLOGY = Topology(
 
 
 def load_topology(path: Path) -> Topology:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"not valid TOML: {exc}") from None
+    raw = read_toml(path)
     for key in raw:
         if key not in ("pop", "client"):
             raise ConfigError(path, "unknown key (expected [[pop]] and [[client]])", key)

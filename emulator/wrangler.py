@@ -11,7 +11,6 @@ plain field is a warning, as wrangler's.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from croniter import croniter
 
 from .errors import ConfigError
+from .tomlfile import read_toml
 
 __all__ = ["KVBinding", "WorkerConfig", "load_config", "parse_dev_vars"]
 
@@ -121,14 +121,7 @@ class WorkerConfig:
 def load_config(path: Path) -> WorkerConfig:
     """Read and validate a ``wrangler.toml``; raise ConfigError naming file and key."""
     path = path.resolve()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "is a directory, not a wrangler.toml") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"not valid TOML: {exc}") from None
+    raw = read_toml(path)
     notes: list[str] = []
     for key, value in raw.items():
         if key in UNSUPPORTED_BINDINGS:

@@ -149,3 +149,14 @@ async def test_a_failed_reload_keeps_serving_the_previous_version(tmp_path, brok
             assert (await response.text()).startswith("hello from")
     finally:
         await stop(process)
+
+
+async def test_dev_outside_a_worker_folder_runs_the_embedded_edge_bundle(tmp_path):
+    process = await popcache(
+        "dev", "--port", "0", "--origin-port", "0", "--in-memory", "--no-reload", cwd=tmp_path
+    )
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+    await stop(process)
+    assert line.startswith("popcache dev: ready on")
+    assert line.rstrip().endswith("edge/entry.py")

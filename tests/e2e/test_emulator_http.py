@@ -194,6 +194,7 @@ async def test_a_raising_handler_answers_500_with_its_traceback_and_serving_goes
         body = await response.text()
     assert "Traceback" in body
     assert "RuntimeError: the handler exploded" in body
+    assert "src/worker.py" in body  # real files and lines: pdb and coverage see them too
     async with client.get("/") as response:
         assert response.status == 200
 
