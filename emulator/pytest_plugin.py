@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 import pytest_asyncio
 
 from .anycast import CF_HEADER, GEO_HEADER, POP_HEADER
@@ -128,9 +127,3 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
         await handle.close()
     for runner in reversed(runners):
         await runner.cleanup()
-
-
-@pytest.fixture
-def popcache_clock() -> FakeClock:
-    """A fresh FakeClock to pass as ``clock=`` when a test wants it before the emulator starts."""
-    return FakeClock()
