@@ -126,7 +126,7 @@ class FrontDoor:
     def _send(self, response: JsResponse, ray: str) -> web.Response:
         headers = [
             (name, value)
-            for name, value in response.headers.raw()
+            for name, value in response.headers.items_view()
             if name not in _DROPPED_RESPONSE_HEADERS
         ]
         headers.append(("CF-Ray", ray))

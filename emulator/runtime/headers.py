@@ -104,6 +104,10 @@ class JsHeaders:
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return self.entries()
 
+    def items_view(self) -> list[tuple[str, str]]:
+        """Every field in arrival order, not copied: for readers that do not keep it."""
+        return self._items
+
     def raw(self) -> list[tuple[str, str]]:
         """Every field in arrival order, repeats kept: what goes on the wire."""
         return list(self._items)
