@@ -2,12 +2,18 @@
 
 Both servers run as separate processes in one run, measured in alternating rounds with wrk on
 loopback (server pinned to CPU 0, wrk to CPU 1 when taskset is there), so the ratio holds even
-on a noisy machine. Prints a Markdown table; exit code 2 if wrk is missing.
+on a noisy machine. When valgrind is installed, each server also runs under callgrind for a
+fixed number of requests: instructions per request do not depend on what else the machine is
+doing, so that ratio is repeatable to the percent. Prints a Markdown table; exit code 2 if wrk
+is missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import glob
+import os
 import re
 import shutil
 import socket
@@ -98,6 +104,65 @@ def start_to_ready(command: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
+async def _requests(url: str, count: int, connections: int = 8) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+
+        async def client(share: int) -> None:
+            for _ in range(share):
+                async with session.get(url) as response:
+                    await response.read()
+
+        await asyncio.gather(*(client(count // connections) for _ in range(connections)))
+
+
+def _answers(url: str) -> bool:
+    try:
+        asyncio.run(_requests(url, 1, 1))
+    except OSError:
+        return False
+    return True
+
+
+def instructions_per_request(command: list[str], port: int, count: int = 2000) -> float:
+    """Instructions the server executes per request, counted by callgrind (noise-free)."""
+    out = f"/tmp/popcache-bench-callgrind.{os.getpid()}.{port}"
+    process = subprocess.Popen(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            *command,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while not _answers(url):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"bench: {command[1]} did not start under callgrind")
+            time.sleep(1)
+        asyncio.run(_requests(url, 200))  # warm-up, not counted
+        control = ["callgrind_control"]
+        subprocess.run([*control, "-i", "on", str(process.pid)], check=True, capture_output=True)
+        asyncio.run(_requests(url, count))
+        subprocess.run([*control, "-i", "off", str(process.pid)], check=True, capture_output=True)
+        subprocess.run([*control, "-d", str(process.pid)], check=True, capture_output=True)
+    finally:
+        process.terminate()
+        process.wait(60)
+    totals = []
+    for path in glob.glob(out + "*"):
+        text = Path(path).read_text()
+        totals += [int(m) for m in re.findall(r"^totals: (\d+)", text, re.MULTILINE)]
+        os.unlink(path)
+    return max(totals) / count
+
+
 def median(samples: list[Sample]) -> Sample:
     return Sample(
         statistics.median(s.rps for s in samples),
@@ -111,6 +176,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=3, help="length of one wrk round")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--no-callgrind", action="store_true", help="skip instruction counts")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -149,6 +215,15 @@ def main() -> int:
         e.rps / b.rps
         for b, e in zip(results["bare aiohttp"], results["popcache emulator"], strict=True)
     )
+    instructions: dict[str, float] = {}
+    if shutil.which("valgrind") and not args.no_callgrind:
+        port = free_port()
+        instructions["bare aiohttp"] = instructions_per_request(
+            [python, str(HERE / "bare.py"), "--port", str(port)], port
+        )
+        instructions["popcache emulator"] = instructions_per_request(
+            [*emulator, "--port", str(port)], port
+        )
     ready_trivial = start_to_ready([*emulator, "--port", "0"], 5)
     ready_default = start_to_ready(
         [
@@ -170,12 +245,21 @@ def main() -> int:
         f"wrk -t1 -c{args.connections}; medians, the ratio is the median of per-round "
         f"ratios:\n"
     )
-    print("| target | requests/s | p50 ms | p99 ms | ratio to bare aiohttp |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| target | requests/s | p50 ms | p99 ms | ratio to bare aiohttp "
+        "| instructions/request | instruction ratio |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, sample, share in (("bare aiohttp", bare, 1.0), ("popcache emulator", emu, ratio)):
+        counted = instructions.get(name)
+        counts = (
+            f"{counted:,.0f} | {instructions['bare aiohttp'] / counted:.2f}"
+            if counted
+            else "not measured | not measured"
+        )
         print(
             f"| {name} | {sample.rps:,.0f} | {sample.p50_ms:.2f} | {sample.p99_ms:.2f} | "
-            f"{share:.2f} |"
+            f"{share:.2f} | {counts} |"
         )
     verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
     print(

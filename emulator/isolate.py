@@ -15,7 +15,7 @@ import importlib.util
 import inspect
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
+from types import CoroutineType, ModuleType
 from typing import Any
 
 from .errors import PopcacheError
@@ -155,10 +155,10 @@ class Isolate:
         instance = self.entrypoint(ctx, self.env)
         arguments = (workers.Request(request), self.env, ctx)[: self._fetch_arguments]
         result = instance.fetch(*arguments)  # type: ignore[attr-defined]
-        if inspect.isawaitable(result):
+        if type(result) is CoroutineType or inspect.isawaitable(result):
             result = await result
         if isinstance(result, workers.FetchResponse):
-            return result.js_object
+            return result.js_response
         if isinstance(result, JsResponse):
             return result
         raise TypeError(

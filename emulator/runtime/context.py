@@ -67,6 +67,8 @@ class BackgroundTasks:
 class ExecutionContext:
     """``self.ctx`` of an entrypoint: one per invocation."""
 
+    __slots__ = ("_background", "_request", "pass_through_request")
+
     def __init__(self, background: BackgroundTasks, request: JsRequest | None = None) -> None:
         self._background = background
         self._request = request

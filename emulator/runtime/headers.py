@@ -48,7 +48,9 @@ class JsHeaders:
             self._items = list(init._items)
             return
         pairs = init.items() if isinstance(init, dict | Mapping) else init
-        self._items = [(_name(name), _value(value)) for name, value in pairs]
+        items = self._items
+        for name, value in pairs:  # a loop, not a comprehension: one frame fewer, hot path
+            items.append((_name(name), _value(value)))
 
     @classmethod
     def trusted(cls, items: list[tuple[str, str]]) -> JsHeaders:

@@ -68,6 +68,8 @@ def body_bytes(body: BodyInit) -> bytes | None:
 class _Body:
     """What ``Request`` and ``Response`` share: a body read at most once."""
 
+    # Slots: one request and one response are built per request, so size and speed count.
+    __slots__ = ("_body", "bodyUsed")
     _body: bytes | None
     bodyUsed: bool
     headers: JsHeaders
@@ -94,6 +96,18 @@ class _Body:
 
 class JsRequest(_Body):
     """A JS ``Request``: url, method, headers, body, and the Cloudflare ``cf`` object."""
+
+    # Slots: one of these is built per request, so size and attribute speed count.
+    __slots__ = (
+        "_body",
+        "_header_source",
+        "_headers",
+        "bodyUsed",
+        "cf",
+        "method",
+        "redirect",
+        "url",
+    )
 
     def __init__(
         self,
@@ -124,6 +138,27 @@ class JsRequest(_Body):
         self.redirect = redirect
         self.bodyUsed = False
 
+    @classmethod
+    def incoming(
+        cls,
+        url: str,
+        method: str,
+        headers: Callable[[], JsHeaders],
+        body: bytes | None,
+        cf: JsObject,
+    ) -> JsRequest:
+        """A request the front door parsed: already valid, so built without re-checking."""
+        request = cls.__new__(cls)
+        request.url = url
+        request.method = method
+        request._headers = None
+        request._header_source = headers
+        request._body = body
+        request.cf = cf
+        request.redirect = "follow"
+        request.bodyUsed = False
+        return request
+
     @property
     def headers(self) -> JsHeaders:  # type: ignore[override]
         """Built on first use: most workers never read most requests' headers."""
@@ -140,7 +175,8 @@ class JsRequest(_Body):
     def snapshot(self) -> JsRequest:
         """A copy as the request is now, even if its body was read (the bytes are kept)."""
         copy = JsRequest.__new__(JsRequest)
-        copy.__dict__.update(self.__dict__)
+        for name in (*_Body.__slots__, *JsRequest.__slots__):
+            setattr(copy, name, getattr(self, name))
         if self._headers is not None:
             copy._headers = JsHeaders(self._headers)
         copy.bodyUsed = False
@@ -152,6 +188,17 @@ class JsRequest(_Body):
 
 class JsResponse(_Body):
     """A JS ``Response``."""
+
+    __slots__ = (
+        "_body",
+        "bodyUsed",
+        "headers",
+        "redirected",
+        "status",
+        "statusText",
+        "type",
+        "url",
+    )
 
     def __init__(
         self,
@@ -168,14 +215,19 @@ class JsResponse(_Body):
                 "Responses may only be constructed with status codes in the range 200 to 599, "
                 "inclusive."
             )
-        self._body = body_bytes(body)
-        if self._body is not None and status in NULL_BODY_STATUSES and self._body:
+        is_text = type(body) is str
+        self._body = body.encode() if is_text else body_bytes(body)  # type: ignore[union-attr]
+        if self._body and status in NULL_BODY_STATUSES:
             raise TypeError("Response with null body status cannot have body")
         self.status = status
         self.statusText = statusText
         self.headers = headers if isinstance(headers, JsHeaders) else JsHeaders(headers)
-        if isinstance(body, str) and not self.headers.has("content-type"):
-            self.headers.set("content-type", "text/plain;charset=UTF-8")
+        if is_text:
+            for name, _ in self.headers.items_view():  # a loop, not has(): hot path
+                if name == "content-type":
+                    break
+            else:
+                self.headers.set("content-type", "text/plain;charset=UTF-8")
         self.url = url
         self.redirected = redirected
         self.type = "default"
@@ -189,7 +241,8 @@ class JsResponse(_Body):
         if self.bodyUsed:
             raise TypeError("Body has already been used. It can only be used once.")
         copy = JsResponse.__new__(JsResponse)
-        copy.__dict__.update(self.__dict__)
+        for name in (*_Body.__slots__, *JsResponse.__slots__):
+            setattr(copy, name, getattr(self, name))
         copy.headers = JsHeaders(self.headers)
         return copy
 

@@ -306,9 +306,12 @@ class Response(FetchResponse):
             body,
             status=int(status) if status else 200,
             statusText=status_text,
-            headers=_to_js_headers(headers) if headers else None,
+            headers=(JsHeaders(headers) if type(headers) is dict else _to_js_headers(headers))
+            if headers
+            else None,
         )
-        super().__init__(js.url, js)
+        self._url = js.url
+        self.js_response = js
 
     def __repr__(self) -> str:
         return f"Response(status={self.status})"
