@@ -84,7 +84,6 @@ class FrontDoor:
         return JsObject(fields, shared=True)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        peer = request.remote
         request_headers = request.headers
         if (
             GEO_HEADER not in request_headers
@@ -95,7 +94,7 @@ class FrontDoor:
             placement = self._default
         else:
             try:
-                placement = place(self._topology, request_headers, peer)
+                placement = place(self._topology, request_headers, request.remote)
             except ProblemError as problem:
                 return self._problem(problem, self._topology.pops[0].colo)
         colo = placement.pop.colo
@@ -118,7 +117,7 @@ class FrontDoor:
             fields += [
                 (
                     "cf-connecting-ip",
-                    request_headers.get("CF-Connecting-IP") or peer or "127.0.0.1",
+                    request_headers.get("CF-Connecting-IP") or request.remote or "127.0.0.1",
                 ),
                 ("cf-ipcountry", cf.country),
                 ("cf-ray", ray),

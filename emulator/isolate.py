@@ -153,8 +153,11 @@ class Isolate:
         if not self._handles_fetch:
             raise TypeError("Handler does not export a fetch() function.")
         instance = self.entrypoint(ctx, self.env)
-        arguments = (workers.Request(request), self.env, ctx)[: self._fetch_arguments]
-        result = instance.fetch(*arguments)  # type: ignore[attr-defined]
+        if self._fetch_arguments == 1:  # the usual `fetch(self, request)`, without slicing
+            result = instance.fetch(workers.Request(request))  # type: ignore[attr-defined]
+        else:
+            arguments = (workers.Request(request), self.env, ctx)[: self._fetch_arguments]
+            result = instance.fetch(*arguments)  # type: ignore[attr-defined]
         if type(result) is CoroutineType or inspect.isawaitable(result):
             result = await result
         if isinstance(result, workers.FetchResponse):
