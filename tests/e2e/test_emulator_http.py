@@ -231,3 +231,45 @@ async def test_the_edge_bundle_proxies_the_demo_origin(popcache_emulator, repo: 
         assert response.headers["CF-Ray"].endswith("-SFO")
         body = await response.json()
     assert body
+
+
+async def test_scheduled_on_a_worker_without_the_handler_is_workerds_500(
+    popcache_emulator, repo: Path
+):
+    emu = await popcache_emulator(repo / "wrangler.toml", origin="http://127.0.0.1:9")
+    async with emu.client().get("/cdn-cgi/handler/scheduled?cron=*+*+*+*+*") as response:
+        assert response.status == 500
+        assert "Handler does not export a scheduled() function." in await response.text()
+
+
+async def test_other_cdn_cgi_paths_are_a_404_problem(popcache_emulator, sample_config):
+    emu = await popcache_emulator(sample_config)
+    async with emu.client().get("/cdn-cgi/nothing-here") as response:
+        assert response.status == 404
+        assert response.content_type == "application/problem+json"
+
+
+async def test_a_bad_scheduled_time_is_a_problem_naming_it(popcache_emulator, sample_config):
+    emu = await popcache_emulator(sample_config)
+    async with emu.client().get("/cdn-cgi/handler/scheduled?time=soon") as response:
+        assert response.status == 400
+        assert json.loads(await response.text())["field"] == "time"
+
+
+async def test_the_worker_sees_cloudflares_request_headers_but_not_the_emulators(
+    popcache_emulator, sample_config, aiohttp_raw_server
+):
+    seen: dict[str, str] = {}
+
+    async def origin(request: web.BaseRequest) -> web.Response:
+        seen.update((name.lower(), value) for name, value in request.headers.items())
+        return web.Response(text="ok")
+
+    server = await aiohttp_raw_server(origin)
+    emu = await popcache_emulator(sample_config, origin=str(server.make_url("")).rstrip("/"))
+    async with emu.client(geo=LONDON).get("/pass-through", headers={"X-Mine": "1"}) as response:
+        assert response.status == 200, await response.text()
+    assert seen["x-mine"] == "1"
+    assert seen["cf-ray"].endswith("-LHR")
+    assert seen["cf-ipcountry"] == "GB"
+    assert "x-popcache-client-geo" not in seen
