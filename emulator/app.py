@@ -10,7 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -22,6 +26,7 @@ from .isolate import Isolate
 from .pop import Pop
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVStore
+from .runtime.queue_batch import Message, MessageBatch, QueueResult
 from .topology import DEFAULT_TOPOLOGY, Topology
 from .wrangler import WorkerConfig
 
@@ -120,6 +125,24 @@ class Emulator:
     ) -> None:
         pop = self.pops[colo] if colo else next(iter(self.pops.values()))
         await pop.scheduled(cron, time_ms if time_ms is not None else self.clock.now() * 1000.0)
+
+    async def queue(
+        self, queue: str, bodies: Iterable[Any], colo: str | None = None, attempts: int = 1
+    ) -> QueueResult:
+        """Deliver ``bodies`` as one batch to the worker's consumer of ``queue`` now."""
+        consumers = [consumer.queue for consumer in self.config.queue_consumers]
+        if queue not in consumers:
+            raise ValueError(
+                f"{self.config.path} has no [[queues.consumers]] entry for {queue!r} "
+                f"(consumers: {', '.join(consumers) or 'none'})"
+            )
+        timestamp = datetime.fromtimestamp(self.clock.now())
+        batch = MessageBatch(
+            queue,
+            (Message(uuid.uuid4().hex, body, timestamp, attempts) for body in bodies),
+        )
+        pop = self.pops[colo] if colo else next(iter(self.pops.values()))
+        return await pop.queue(batch)
 
     def purge_caches(self, colo: str | None = None) -> int:
         """Empty the Cache API storage of one PoP or all; returns the entries dropped."""

@@ -169,6 +169,14 @@ class Isolate:
             f"(fetch returned {type(result).__name__})"
         )
 
+    async def queue(self, batch: Any, ctx: Any) -> None:
+        """Call ``queue(batch, env, ctx)``, always with all three, as the runtime does."""
+        if not callable(getattr(self.entrypoint, "queue", None)):
+            raise TypeError("Handler does not export a queue() function.")
+        result = self.entrypoint(ctx, self.env).queue(batch, self.env, ctx)  # type: ignore[attr-defined]
+        if inspect.isawaitable(result):
+            await result
+
     async def scheduled(self, controller: Any, ctx: Any) -> None:
         if not self.handles_scheduled:
             raise TypeError("Handler does not export a scheduled() function.")

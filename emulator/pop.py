@@ -18,6 +18,7 @@ from .runtime.fetcher import Fetcher, current_fetcher
 from .runtime.http import JsRequest, JsResponse
 from .runtime.jsmodule import make_js_module
 from .runtime.jsproxy import JsObject
+from .runtime.queue_batch import MessageBatch, QueueResult, settle
 from .topology import PopSite
 
 __all__ = ["Pop"]
@@ -69,6 +70,19 @@ class Pop:
             return await self._fetcher.fetch(forwarded)
         except OSError as exc:
             return error_response(exc)
+
+    async def queue(self, batch: MessageBatch) -> QueueResult:
+        """Deliver one batch to the queue handler and settle its messages."""
+        assert self.isolate is not None, "load an isolate into the PoP before delivering"
+        token = current_fetcher.set(self._fetcher)
+        try:
+            await self.isolate.queue(batch, ExecutionContext(self.background))
+        except Exception as exc:
+            log.error("Uncaught exception in queue handler on %s", self.colo, exc_info=exc)
+            return settle(batch, exc)
+        finally:
+            current_fetcher.reset(token)
+        return settle(batch, None)
 
     async def scheduled(self, cron: str, scheduled_time_ms: float) -> None:
         """Run the scheduled handler once; exceptions propagate to the caller."""

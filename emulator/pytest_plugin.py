@@ -7,6 +7,7 @@
             assert response.headers["CF-Ray"].endswith("-SFO")
         emu.clock.advance(60)            # a FakeClock drives cache TTLs and KV expiry
         await emu.scheduled("*/5 * * * *")
+        result = await emu.queue("inventory-events", [{"sku": "A1"}])
         emu.purge_caches()
 
 Each emulator runs in-process on 127.0.0.1 (port 0) with in-memory state unless
@@ -18,7 +19,7 @@ pytest-asyncio, which ``popcache[dev]`` installs.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ import pytest_asyncio
 from .anycast import CF_HEADER, GEO_HEADER, POP_HEADER
 from .app import Emulator
 from .clock import FakeClock
+from .runtime.queue_batch import QueueResult
 from .topology import DEFAULT_TOPOLOGY, Topology, load_topology
 from .wrangler import load_config
 
@@ -69,6 +71,13 @@ class EmulatorHandle:
     async def scheduled(self, cron: str = "", pop: str | None = None) -> None:
         """Run the scheduled handler now (on ``pop`` or the first PoP); raises what it raises."""
         await self.emulator.scheduled(cron, pop)
+
+    async def queue(
+        self, queue: str, bodies: Iterable[Any], pop: str | None = None, attempts: int = 1
+    ) -> QueueResult:
+        """Deliver ``bodies`` as one batch to the worker's ``queue()`` consumer of ``queue`` now;
+        the result says which messages were acknowledged and which retried."""
+        return await self.emulator.queue(queue, bodies, pop, attempts)
 
     def purge_caches(self, pop: str | None = None) -> int:
         return self.emulator.purge_caches(pop)

@@ -20,7 +20,7 @@ from croniter import croniter
 from .errors import ConfigError
 from .tomlfile import read_toml
 
-__all__ = ["KVBinding", "WorkerConfig", "load_config", "parse_dev_vars"]
+__all__ = ["KVBinding", "QueueConsumer", "WorkerConfig", "load_config", "parse_dev_vars"]
 
 PYTHON_FLAG_MESSAGE = "The python_workers compatibility flag is required to use Python."
 
@@ -29,6 +29,7 @@ KNOWN_FIELDS = frozenset(
     {
         "name",
         "main",
+        "queues",
         "compatibility_date",
         "compatibility_flags",
         "account_id",
@@ -68,7 +69,6 @@ UNSUPPORTED_BINDINGS = frozenset(
         "d1_databases",
         "durable_objects",
         "services",
-        "queues",
         "analytics_engine_datasets",
         "ai",
         "vectorize",
@@ -100,6 +100,18 @@ class KVBinding:
 
 
 @dataclass(frozen=True)
+class QueueConsumer:
+    """A ``[[queues.consumers]]`` entry: this worker's ``queue()`` consumes ``queue``."""
+
+    queue: str
+    max_batch_size: int = 10
+    max_batch_timeout: float = 5.0
+    max_retries: int = 3
+    dead_letter_queue: str | None = None
+    retry_delay: int = 0
+
+
+@dataclass(frozen=True)
 class WorkerConfig:
     path: Path
     name: str
@@ -110,6 +122,7 @@ class WorkerConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     kv_namespaces: tuple[KVBinding, ...] = ()
     crons: tuple[str, ...] = ()
+    queue_consumers: tuple[QueueConsumer, ...] = ()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -149,6 +162,7 @@ def load_config(path: Path) -> WorkerConfig:
         secrets=parse_dev_vars(path.parent / ".dev.vars"),
         kv_namespaces=_kv(path, raw),
         crons=_crons(path, raw),
+        queue_consumers=_queue_consumers(path, raw),
         warnings=tuple(notes),
     )
 
@@ -233,6 +247,60 @@ def _crons(path: Path, raw: dict[str, Any]) -> tuple[str, ...]:
                 path, f"{cron!r} is not a valid cron expression", f"triggers.crons[{index}]"
             )
     return tuple(crons)
+
+
+# Cloudflare's bounds for consumer settings
+# (https://developers.cloudflare.com/queues/configuration/configure-queues/).
+_CONSUMER_BOUNDS: dict[str, tuple[type, float, float]] = {
+    "max_batch_size": (int, 1, 100),
+    "max_batch_timeout": (float, 0, 60),
+    "max_retries": (int, 0, 100),
+    "retry_delay": (int, 0, 43_200),
+    "max_concurrency": (int, 1, 250),
+}
+
+
+def _queue_consumers(path: Path, raw: dict[str, Any]) -> tuple[QueueConsumer, ...]:
+    queues = raw.get("queues", {})
+    if not isinstance(queues, dict):
+        raise ConfigError(path, "must be a table", "queues")
+    if "producers" in queues:
+        raise ConfigError(
+            path, "queue producer bindings are not supported by popcache yet", "queues.producers"
+        )
+    entries = queues.get("consumers", [])
+    if not isinstance(entries, list):
+        raise ConfigError(path, "must be an array of tables", "queues.consumers")
+    consumers = []
+    for index, entry in enumerate(entries):
+        where = f"queues.consumers[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(path, "must be a table", where)
+        settings: dict[str, Any] = {}
+        for key, value in entry.items():
+            if key in ("queue", "dead_letter_queue"):
+                if not isinstance(value, str) or not value:
+                    raise ConfigError(path, "must be a queue name", f"{where}.{key}")
+                settings[key] = value
+            elif key in _CONSUMER_BOUNDS:
+                kind, low, high = _CONSUMER_BOUNDS[key]
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not (low <= value <= high)
+                    or (kind is int and not isinstance(value, int))
+                ):
+                    raise ConfigError(
+                        path, f"must be a number from {low:g} to {high:g}", f"{where}.{key}"
+                    )
+                if key != "max_concurrency":
+                    settings[key] = kind(value)
+            else:
+                raise ConfigError(path, "unknown consumer setting", f"{where}.{key}")
+        if "queue" not in settings:
+            raise ConfigError(path, "is required", f"{where}.queue")
+        consumers.append(QueueConsumer(**settings))
+    return tuple(consumers)
 
 
 def parse_dev_vars(path: Path) -> dict[str, str]:

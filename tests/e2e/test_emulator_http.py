@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 SF = (37.7749, -122.4194)
@@ -273,3 +274,27 @@ async def test_the_worker_sees_cloudflares_request_headers_but_not_the_emulators
     assert seen["cf-ray"].endswith("-LHR")
     assert seen["cf-ipcountry"] == "GB"
     assert "x-popcache-client-geo" not in seen
+
+
+async def test_the_queue_fixture_delivers_a_batch_to_the_consumer(popcache_emulator, sample_config):
+    emu = await popcache_emulator(sample_config)
+    result = await emu.queue("notes-events", [{"key": "q1"}, {"key": "q2", "later": True}])
+    assert result.outcome == "ok"
+    assert len(result.acked) == 1
+    assert list(result.retried.values()) == [30]
+    async with emu.client().get("/kv/q1") as response:
+        assert await response.text() == "notes-events:1"
+
+
+async def test_a_raising_consumer_retries_the_batch(popcache_emulator, sample_config):
+    emu = await popcache_emulator(sample_config)
+    result = await emu.queue("notes-events", [{"fail": True}], attempts=2)
+    assert result.outcome == "exception"
+    assert isinstance(result.error, RuntimeError)
+    assert list(result.retried.values()) == [None]
+
+
+async def test_the_queue_fixture_names_the_configured_consumers(popcache_emulator, sample_config):
+    emu = await popcache_emulator(sample_config)
+    with pytest.raises(ValueError, match="notes-events"):
+        await emu.queue("unknown-queue", [{}])

@@ -115,3 +115,29 @@ def test_a_malformed_dev_vars_line_is_named(tmp_path):
     with pytest.raises(ConfigError) as caught:
         parse_dev_vars(path)
     assert caught.value.key == "line 2"
+
+
+def test_queue_consumers_are_read_with_cloudflares_defaults(tmp_path):
+    loaded = load_config(config(tmp_path, BASE + '[[queues.consumers]]\nqueue = "events"\n'))
+    (consumer,) = loaded.queue_consumers
+    assert (consumer.queue, consumer.max_batch_size, consumer.max_batch_timeout) == (
+        "events",
+        10,
+        5.0,
+    )
+    assert (consumer.max_retries, consumer.dead_letter_queue) == (3, None)
+
+
+def test_a_consumer_setting_out_of_bounds_is_named(tmp_path):
+    text = BASE + '[[queues.consumers]]\nqueue = "events"\nmax_batch_size = 101\n'
+    assert problem(tmp_path, text).key == "queues.consumers[0].max_batch_size"
+
+
+def test_a_consumer_without_a_queue_is_named(tmp_path):
+    text = BASE + "[[queues.consumers]]\nmax_batch_size = 5\n"
+    assert problem(tmp_path, text).key == "queues.consumers[0].queue"
+
+
+def test_queue_producers_are_refused_until_emulated(tmp_path):
+    text = BASE + '[[queues.producers]]\nbinding = "Q"\nqueue = "events"\n'
+    assert problem(tmp_path, text).key == "queues.producers"

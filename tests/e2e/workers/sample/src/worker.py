@@ -42,5 +42,15 @@ class Default(WorkerEntrypoint):
             return Response(await self.env.NOTES.get("last-cron") or "never")
         return Response(f"{self.env.GREETING} from {request.cf.colo}")
 
+    async def queue(self, batch, env, ctx):
+        for message in batch.messages:
+            if message.body.get("fail"):
+                raise RuntimeError("consumer failed")
+            if message.body.get("later"):
+                message.retry(delaySeconds=30)
+                continue
+            await env.NOTES.put(message.body["key"], f"{batch.queue}:{message.attempts}")
+            message.ack()
+
     async def scheduled(self, controller, env, ctx):
         await env.NOTES.put("last-cron", f"{controller.cron}@{int(controller.scheduledTime)}")
