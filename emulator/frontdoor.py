@@ -139,7 +139,7 @@ class FrontDoor:
 
     def _send(self, response: JsResponse, ray: str) -> web.Response:
         headers = []
-        for field in response.headers.items_view():  # a loop: one frame fewer on the hot path
+        for field in response.headers.fields:  # a loop: one frame fewer on the hot path
             if field[0] not in _DROPPED_RESPONSE_HEADERS:
                 headers.append(field)
         headers.append(("CF-Ray", ray))

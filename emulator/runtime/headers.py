@@ -38,17 +38,19 @@ def _value(value: str) -> str:
 class JsHeaders:
     """A mutable, case-insensitive multimap of header fields."""
 
-    __slots__ = ("_items",)
+    # ``fields``: every field as (lower-cased name, value) in arrival order, repeats kept. Read it
+    # directly on hot paths; change it only through the methods.
+    __slots__ = ("fields",)
 
     def __init__(self, init: HeadersInit | None = None) -> None:
-        self._items: list[tuple[str, str]] = []
+        self.fields: list[tuple[str, str]] = []
         if init is None:
             return
         if isinstance(init, JsHeaders):
-            self._items = list(init._items)
+            self.fields = list(init.fields)
             return
         pairs = init.items() if isinstance(init, dict | Mapping) else init
-        items = self._items
+        items = self.fields
         for name, value in pairs:  # a loop, not a comprehension: one frame fewer, hot path
             items.append((_name(name), _value(value)))
 
@@ -56,39 +58,39 @@ class JsHeaders:
     def trusted(cls, items: list[tuple[str, str]]) -> JsHeaders:
         """Headers a parser already validated and lower-cased: taken as they are (hot path)."""
         headers = cls()
-        headers._items = items
+        headers.fields = items
         return headers
 
     def append(self, name: str, value: str) -> None:
-        self._items.append((_name(name), _value(value)))
+        self.fields.append((_name(name), _value(value)))
 
     def set(self, name: str, value: str) -> None:
         key = _name(name)
-        self._items = [item for item in self._items if item[0] != key]
-        self._items.append((key, _value(value)))
+        self.fields = [item for item in self.fields if item[0] != key]
+        self.fields.append((key, _value(value)))
 
     def delete(self, name: str) -> None:
         key = _name(name)
-        self._items = [item for item in self._items if item[0] != key]
+        self.fields = [item for item in self.fields if item[0] != key]
 
     def get(self, name: str) -> str | None:
         key = name.lower()
-        values = [value for item_name, value in self._items if item_name == key]
+        values = [value for item_name, value in self.fields if item_name == key]
         return ", ".join(values) if values else None
 
     def has(self, name: str) -> bool:
         key = name.lower()
-        for item_name, _ in self._items:  # noqa: SIM110 - any() and a generator cost more here
+        for item_name, _ in self.fields:  # noqa: SIM110 - any() and a generator cost more here
             if item_name == key:
                 return True
         return False
 
     def getSetCookie(self) -> list[str]:
-        return [value for name, value in self._items if name == "set-cookie"]
+        return [value for name, value in self.fields if name == "set-cookie"]
 
     def entries(self) -> Iterator[tuple[str, str]]:
         combined: dict[str, list[str]] = {}
-        for name, value in self._items:
+        for name, value in self.fields:
             combined.setdefault(name, []).append(value)
         for name in sorted(combined):
             if name == "set-cookie":
@@ -106,13 +108,9 @@ class JsHeaders:
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return self.entries()
 
-    def items_view(self) -> list[tuple[str, str]]:
-        """Every field in arrival order, not copied: for readers that do not keep it."""
-        return self._items
-
     def raw(self) -> list[tuple[str, str]]:
         """Every field in arrival order, repeats kept: what goes on the wire."""
-        return list(self._items)
+        return list(self.fields)
 
     def __repr__(self) -> str:
         return f"Headers({dict(self.entries())!r})"

@@ -223,7 +223,7 @@ class JsResponse(_Body):
         self.statusText = statusText
         self.headers = headers if isinstance(headers, JsHeaders) else JsHeaders(headers)
         if is_text:
-            for name, _ in self.headers.items_view():  # a loop, not has(): hot path
+            for name, _ in self.headers.fields:  # a loop, not has(): hot path
                 if name == "content-type":
                     break
             else:
