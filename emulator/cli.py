@@ -49,7 +49,9 @@ def _default_config() -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="popcache", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = _Parser(
+        prog="popcache", description="Run Python Workers on emulated points of presence."
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     dev = commands.add_parser("dev", help="run a Python Worker on emulated PoPs")
     dev.add_argument(
