@@ -11,6 +11,7 @@ the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloud
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,29 @@ _BODYLESS = frozenset({"GET", "HEAD"})
 _EDGE_REQUEST_HEADERS = frozenset(
     {"cf-connecting-ip", "cf-ipcountry", "cf-ray", "x-forwarded-proto", "cf-visitor"}
 )
+
+
+def _edge_headers(request: web.BaseRequest, cf: JsObject, ray: str) -> JsHeaders:
+    """The headers a worker sees: the client's, minus emulator controls, plus Cloudflare's."""
+    fields = [
+        (name, value)
+        for name, value in (
+            (raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+            for raw_name, raw_value in request.raw_headers
+        )
+        if not name.startswith(_CONTROL_PREFIX) and name not in _EDGE_REQUEST_HEADERS
+    ]
+    fields += [
+        (
+            "cf-connecting-ip",
+            request.headers.get("CF-Connecting-IP") or request.remote or "127.0.0.1",
+        ),
+        ("cf-ipcountry", cf.country),
+        ("cf-ray", ray),
+        ("x-forwarded-proto", "http"),
+        ("cf-visitor", '{"scheme":"http"}'),
+    ]
+    return JsHeaders.trusted(fields)
 
 
 class FrontDoor:
@@ -105,33 +129,12 @@ class FrontDoor:
             return await self._internal(request, pop, ray)
         cf = self._cf(placement)
 
-        def headers() -> JsHeaders:
-            fields = [
-                (name, value)
-                for name, value in (
-                    (raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
-                    for raw_name, raw_value in request.raw_headers
-                )
-                if not name.startswith(_CONTROL_PREFIX) and name not in _EDGE_REQUEST_HEADERS
-            ]
-            fields += [
-                (
-                    "cf-connecting-ip",
-                    request_headers.get("CF-Connecting-IP") or request.remote or "127.0.0.1",
-                ),
-                ("cf-ipcountry", cf.country),
-                ("cf-ray", ray),
-                ("x-forwarded-proto", "http"),
-                ("cf-visitor", '{"scheme":"http"}'),
-            ]
-            return JsHeaders.trusted(fields)
-
         method = request.method
         body = await request.read() if method not in _BODYLESS and request.can_read_body else None
         js_request = JsRequest.incoming(
             f"http://{request_headers.get('Host') or request.host}{target}",
             method,
-            headers,
+            functools.partial(_edge_headers, request, cf, ray),
             body or None,
             cf,
         )
