@@ -160,3 +160,21 @@ async def test_dev_outside_a_worker_folder_runs_the_embedded_edge_bundle(tmp_pat
     await stop(process)
     assert line.startswith("popcache dev: ready on")
     assert line.rstrip().endswith("edge/entry.py")
+
+
+async def test_origin_serves_the_demo_storefront_alone_and_keeps_its_database(tmp_path):
+    database = tmp_path / "origin.sqlite3"
+    process = await popcache("origin", "--port", "0", "--db", str(database))
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+    try:
+        assert line.startswith("popcache origin: ready on http://127.0.0.1:")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{line.split()[-1]}/healthz") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await stop(process)
+    assert process.returncode == 0
+    assert database.is_file()
