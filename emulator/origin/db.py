@@ -62,6 +62,8 @@ def open_database(path: Path | None) -> sqlite3.Connection:
     Raises :class:`ConfigError` naming the file when it cannot be opened or is not a database.
     """
     try:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             ":memory:" if path is None else str(path),
             isolation_level=None,
@@ -72,7 +74,7 @@ def open_database(path: Path | None) -> sqlite3.Connection:
         conn.executescript(SCHEMA)
         if conn.execute("SELECT 1 FROM meta WHERE key = 'seeded'").fetchone() is None:
             _seed(conn)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, OSError) as exc:
         raise ConfigError(path or ":memory:", f"cannot open the origin database: {exc}") from exc
     return conn
 

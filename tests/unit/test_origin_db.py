@@ -88,8 +88,9 @@ def test_reopening_a_database_file_keeps_its_changes_instead_of_reseeding(tmp_pa
 
 
 def test_a_path_that_cannot_hold_a_database_is_a_config_error_naming_it(tmp_path: Path) -> None:
-    path = tmp_path / "no-such-dir" / "origin.sqlite3"
-    with pytest.raises(ConfigError, match="no-such-dir"):
+    (tmp_path / "a-file").write_text("not a folder")
+    path = tmp_path / "a-file" / "origin.sqlite3"
+    with pytest.raises(ConfigError, match="a-file"):
         open_database(path)
 
 
@@ -148,3 +149,9 @@ def test_promotions_are_keyed_by_city(conn: sqlite3.Connection) -> None:
     promos = catalog.promotions_for(conn, "BEV-COFFEE")
     assert list(promos) == ["san-francisco"]
     assert promos["san-francisco"].percent_off == 15
+
+
+def test_a_database_in_a_folder_that_does_not_exist_yet_is_created(tmp_path):
+    path = tmp_path / "state" / "nested" / "origin.sqlite3"
+    open_database(path).close()
+    assert path.is_file()
