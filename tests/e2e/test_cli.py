@@ -178,3 +178,31 @@ async def test_origin_serves_the_demo_storefront_alone_and_keeps_its_database(tm
         await stop(process)
     assert process.returncode == 0
     assert database.is_file()
+
+
+async def test_dev_on_a_fresh_folder_creates_its_state_and_keeps_kv_there(tmp_path):
+    process = await popcache(
+        "dev",
+        "-c",
+        str(SAMPLE_DIR / "wrangler.toml"),
+        "--port",
+        "0",
+        "--origin-port",
+        "0",
+        "--no-reload",
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+    try:
+        assert line.startswith("popcache dev: ready on"), line
+        async with (
+            aiohttp.ClientSession() as session,
+            session.put(f"{line.split()[4]}/kv/kept", data="on disk") as response,
+        ):
+            assert response.status == 201
+    finally:
+        await stop(process)
+    state = tmp_path / ".popcache" / "state"
+    assert (state / "kv.sqlite3").is_file()
+    assert (state / "origin.sqlite3").is_file()
