@@ -71,5 +71,6 @@ async def test_configured_latency_really_delays_the_response(http: aiohttp.Clien
 
 
 def test_an_unusable_database_path_fails_at_construction(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing-dir"):
-        create_app(tmp_path / "missing-dir" / "origin.sqlite3")
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(ConfigError, match="a-file"):
+        create_app(tmp_path / "a-file" / "origin.sqlite3")
