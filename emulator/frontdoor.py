@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .anycast import CF_HEADER, GEO_HEADER, POP_HEADER, place
+from .anycast import place
 from .cf import cf_properties
 from .errors import PROBLEM_JSON, ProblemError
 from .geo import CityIndex
@@ -109,18 +109,10 @@ class FrontDoor:
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         request_headers = request.headers
-        if (
-            GEO_HEADER not in request_headers
-            and POP_HEADER not in request_headers
-            and CF_HEADER not in request_headers
-            and not self._topology.clients
-        ):
-            placement = self._default
-        else:
-            try:
-                placement = place(self._topology, request_headers, request.remote)
-            except ProblemError as problem:
-                return self._problem(problem, self._topology.pops[0].colo)
+        try:
+            placement = place(self._topology, request_headers, request.remote)
+        except ProblemError as problem:
+            return self._problem(problem, self._topology.pops[0].colo)
         colo = placement.pop.colo
         pop = self._pops[colo]
         ray = self._ray(colo)

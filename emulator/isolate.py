@@ -147,7 +147,6 @@ class Isolate:
         arity = _positional_arity(fetch) if callable(fetch) else 0
         self._fetch_arguments = 3 if arity is None else max(0, arity - 1)
         self._handles_fetch = callable(fetch)
-        self.handles_scheduled = callable(getattr(entrypoint, "scheduled", None))
 
     async def fetch(self, request: JsRequest, ctx: Any) -> JsResponse:
         if not self._handles_fetch:
@@ -169,18 +168,11 @@ class Isolate:
             f"(fetch returned {type(result).__name__})"
         )
 
-    async def queue(self, batch: Any, ctx: Any) -> None:
-        """Call ``queue(batch, env, ctx)``, always with all three, as the runtime does."""
-        if not callable(getattr(self.entrypoint, "queue", None)):
-            raise TypeError("Handler does not export a queue() function.")
-        result = self.entrypoint(ctx, self.env).queue(batch, self.env, ctx)  # type: ignore[attr-defined]
-        if inspect.isawaitable(result):
-            await result
-
-    async def scheduled(self, controller: Any, ctx: Any) -> None:
-        if not self.handles_scheduled:
-            raise TypeError("Handler does not export a scheduled() function.")
-        instance = self.entrypoint(ctx, self.env)
-        result = instance.scheduled(controller, self.env, ctx)  # type: ignore[attr-defined]
+    async def dispatch(self, handler: str, event: Any, ctx: Any) -> None:
+        """Call an event handler (``scheduled``, ``queue``) as ``handler(event, env, ctx)``:
+        always all three arguments, as the runtime does."""
+        if not callable(getattr(self.entrypoint, handler, None)):
+            raise TypeError(f"Handler does not export a {handler}() function.")
+        result = getattr(self.entrypoint(ctx, self.env), handler)(event, self.env, ctx)
         if inspect.isawaitable(result):
             await result

@@ -76,7 +76,7 @@ class Pop:
         assert self.isolate is not None, "load an isolate into the PoP before delivering"
         token = current_fetcher.set(self._fetcher)
         try:
-            await self.isolate.queue(batch, ExecutionContext(self.background))
+            await self.isolate.dispatch("queue", batch, ExecutionContext(self.background))
         except Exception as exc:
             log.error("Uncaught exception in queue handler on %s", self.colo, exc_info=exc)
             return settle(batch, exc)
@@ -92,7 +92,7 @@ class Pop:
         )
         token = current_fetcher.set(self._fetcher)
         try:
-            await self.isolate.scheduled(controller, ExecutionContext(self.background))
+            await self.isolate.dispatch("scheduled", controller, ExecutionContext(self.background))
         finally:
             current_fetcher.reset(token)
 

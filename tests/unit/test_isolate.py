@@ -102,7 +102,7 @@ async def test_scheduled_is_called_with_controller_env_and_ctx(tmp_path):
         },
     )
     with pytest.raises(TypeError):
-        await isolate(main).scheduled(object(), ctx())
+        await isolate(main).dispatch("scheduled", object(), ctx())
 
 
 async def test_js_caches_is_the_isolates_own_storage(tmp_path):
