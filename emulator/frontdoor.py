@@ -110,7 +110,9 @@ class FrontDoor:
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         request_headers = request.headers
         try:
-            placement = place(self._topology, request_headers, request.remote)
+            # The peer address matters only to a topology with client ranges.
+            peer = request.remote if self._topology.clients else None
+            placement = place(self._topology, request_headers, peer)
         except ProblemError as problem:
             return self._problem(problem, self._topology.pops[0].colo)
         colo = placement.pop.colo

@@ -97,6 +97,8 @@ def _method_name(method: HTTPMethod | str | None) -> str:
 class Request:
     """An HTTP request, wrapping the runtime's JS ``Request`` (``js_object``)."""
 
+    __slots__ = ("_js",)
+
     def __init__(self, input: Request | str | JsRequest, **options: Unpack[FetchKwargs]) -> None:
         if isinstance(input, JsRequest):
             if options:
@@ -170,8 +172,11 @@ class Request:
 class FetchResponse:
     """A response as ``fetch`` returns it (Pyodide's ``FetchResponse`` plus the SDK's additions)."""
 
+    # One wrapper per request and per response: slots keep them small on the hot path.
+    __slots__ = ("js_response",)
+
     def __init__(self, url: str, js_response: JsResponse) -> None:
-        self._url = url
+        """Pyodide's signature; the URL is read from the JS response itself."""
         self.js_response = js_response
 
     @property
@@ -286,6 +291,8 @@ _BODY_TYPES = (str, bytes, ReadableStream)
 class Response(FetchResponse):
     """An HTTP response built by worker code, with the web ``Response`` constructor's options."""
 
+    __slots__ = ()
+
     def __init__(
         self,
         body: Body | JsResponse = None,
@@ -310,7 +317,6 @@ class Response(FetchResponse):
             if headers
             else None,
         )
-        self._url = js.url
         self.js_response = js
 
     def __repr__(self) -> str:
