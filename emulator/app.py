@@ -27,6 +27,7 @@ from .pop import Pop
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
+from .runtime.version_metadata import version_metadata
 from .topology import DEFAULT_TOPOLOGY, Topology
 from .wrangler import WorkerConfig
 
@@ -64,9 +65,13 @@ class Emulator:
     def reload(self, config: WorkerConfig) -> None:
         """Load fresh isolates on every PoP; on failure the old ones keep serving."""
         overrides = {ORIGIN_VAR: self.origin} if self.origin else {}
+        # One deploy: every PoP runs the same version.
+        version = version_metadata(config.root, self.clock.now())
         isolates = {
             colo: Isolate(
-                config.main, pop.js_module(), build_env(config, self.kv, self.clock, overrides)
+                config.main,
+                pop.js_module(),
+                build_env(config, self.kv, self.clock, overrides, version),
             )
             for colo, pop in self.pops.items()
         }

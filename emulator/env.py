@@ -13,6 +13,7 @@ from typing import Any
 from .clock import Clock
 from .runtime.jsproxy import JsObject
 from .runtime.kv import KVNamespace, KVStore
+from .runtime.version_metadata import version_metadata
 from .wrangler import WorkerConfig
 
 __all__ = ["Env", "build_env"]
@@ -40,11 +41,20 @@ def _var(value: Any) -> Any:
 
 
 def build_env(
-    config: WorkerConfig, kv: KVStore, clock: Clock, overrides: Mapping[str, str] | None = None
+    config: WorkerConfig,
+    kv: KVStore,
+    clock: Clock,
+    overrides: Mapping[str, str] | None = None,
+    version: JsObject | None = None,
 ) -> Env:
+    """The env of one isolate; ``version`` is the ``[version_metadata]`` binding's value."""
     bindings: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
     bindings.update(config.secrets)
     bindings.update(overrides or {})
+    if config.version_metadata is not None:
+        bindings[config.version_metadata] = (
+            version if version is not None else version_metadata(config.root, clock.now())
+        )
     for namespace in config.kv_namespaces:
         bindings[namespace.binding] = KVNamespace(kv, namespace.id, clock)
     return Env(bindings)

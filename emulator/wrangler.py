@@ -2,10 +2,10 @@
 
 Follows https://developers.cloudflare.com/workers/wrangler/configuration/ for the keys popcache
 supports: ``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``[vars]``,
-``[[kv_namespaces]]`` and ``[triggers] crons``; secrets come from ``.dev.vars`` beside the file,
-as ``wrangler dev`` reads them. Every problem raises :class:`ConfigError` naming the file and key.
-A binding type popcache does not emulate is an error, never silently ignored; an unexpected
-plain field is a warning, as wrangler's.
+``[[kv_namespaces]]``, ``[version_metadata]`` and ``[triggers] crons``; secrets come from
+``.dev.vars`` beside the file, as ``wrangler dev`` reads them. Every problem raises
+:class:`ConfigError` naming the file and key. A binding type popcache does not emulate is an
+error, never silently ignored; an unexpected plain field is a warning, as wrangler's.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ KNOWN_FIELDS = frozenset(
         "triggers",
         "vars",
         "kv_namespaces",
+        "version_metadata",
         "build",
         "rules",
         "observability",
@@ -78,7 +79,6 @@ UNSUPPORTED_BINDINGS = frozenset(
         "dispatch_namespaces",
         "send_email",
         "workflows",
-        "version_metadata",
         "images",
         "pipelines",
         "secrets_store_secrets",
@@ -123,6 +123,7 @@ class WorkerConfig:
     kv_namespaces: tuple[KVBinding, ...] = ()
     crons: tuple[str, ...] = ()
     queue_consumers: tuple[QueueConsumer, ...] = ()
+    version_metadata: str | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -139,7 +140,10 @@ def load_config(path: Path) -> WorkerConfig:
     for key, value in raw.items():
         if key in UNSUPPORTED_BINDINGS:
             raise ConfigError(
-                path, "binding type not supported by popcache (supported: vars, kv_namespaces)", key
+                path,
+                "binding type not supported by popcache "
+                "(supported: vars, kv_namespaces, version_metadata)",
+                key,
             )
         if key not in KNOWN_FIELDS:
             if (
@@ -163,6 +167,7 @@ def load_config(path: Path) -> WorkerConfig:
         kv_namespaces=_kv(path, raw),
         crons=_crons(path, raw),
         queue_consumers=_queue_consumers(path, raw),
+        version_metadata=_version_metadata(path, raw),
         warnings=tuple(notes),
     )
 
@@ -232,6 +237,19 @@ def _kv(path: Path, raw: dict[str, Any]) -> tuple[KVBinding, ...]:
             raise ConfigError(path, "must be a non-empty string", f"{where}.id")
         bindings.append(KVBinding(name, namespace_id))
     return tuple(bindings)
+
+
+def _version_metadata(path: Path, raw: dict[str, Any]) -> str | None:
+    """The binding name of ``[version_metadata]``, the deployed version's id, tag and time."""
+    table = raw.get("version_metadata")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(path, "must be a table", "version_metadata")
+    name = table.get("binding")
+    if not isinstance(name, str) or not _BINDING_NAME.match(name):
+        raise ConfigError(path, "must be a valid binding name", "version_metadata.binding")
+    return name
 
 
 def _crons(path: Path, raw: dict[str, Any]) -> tuple[str, ...]:

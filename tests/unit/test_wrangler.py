@@ -141,3 +141,15 @@ def test_a_consumer_without_a_queue_is_named(tmp_path):
 def test_queue_producers_are_refused_until_emulated(tmp_path):
     text = BASE + '[[queues.producers]]\nbinding = "Q"\nqueue = "events"\n'
     assert problem(tmp_path, text).key == "queues.producers"
+
+
+def test_the_version_metadata_binding_is_read(tmp_path):
+    loaded = load_config(
+        config(tmp_path, BASE + '[version_metadata]\nbinding = "CF_VERSION_METADATA"\n')
+    )
+    assert loaded.version_metadata == "CF_VERSION_METADATA"
+
+
+def test_a_version_metadata_without_a_binding_name_is_named(tmp_path):
+    error = problem(tmp_path, BASE + "[version_metadata]\n")
+    assert error.key == "version_metadata.binding"
