@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import inspect
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import CoroutineType, ModuleType
@@ -72,11 +73,20 @@ class ModuleLoader:
         module = importlib.util.module_from_spec(spec)
         module.__dict__["__builtins__"] = self.builtins
         self._modules[name] = module
+        # While its body runs, the module is in sys.modules as on the real runtime: dataclasses
+        # and typing look a class's module up there. Afterwards it stays private to the isolate.
+        previous = sys.modules.get(name)
+        sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
         except BaseException:
             del self._modules[name]
             raise
+        finally:
+            if previous is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = previous
         if parent_module is not None:
             setattr(parent_module, leaf, module)
         return module
