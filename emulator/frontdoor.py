@@ -36,9 +36,17 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
 )
 _CONTROL_PREFIX = "x-popcache-"
 _BODYLESS = frozenset({"GET", "HEAD"})
-# Request headers Cloudflare's edge sets itself (a client's own values are replaced).
+# Request headers Cloudflare's edge sets itself (a client's own values are replaced, except
+# X-Forwarded-For, which it appends the client's address to).
 _EDGE_REQUEST_HEADERS = frozenset(
-    {"cf-connecting-ip", "cf-ipcountry", "cf-ray", "x-forwarded-proto", "cf-visitor"}
+    {
+        "cf-connecting-ip",
+        "cf-ipcountry",
+        "cf-ray",
+        "x-forwarded-proto",
+        "cf-visitor",
+        "x-forwarded-for",
+    }
 )
 
 
@@ -52,11 +60,11 @@ def _edge_headers(request: web.BaseRequest, cf: JsObject, ray: str) -> JsHeaders
         )
         if not name.startswith(_CONTROL_PREFIX) and name not in _EDGE_REQUEST_HEADERS
     ]
+    ip = request.headers.get("CF-Connecting-IP") or request.remote or "127.0.0.1"
+    chain = request.headers.get("X-Forwarded-For")
     fields += [
-        (
-            "cf-connecting-ip",
-            request.headers.get("CF-Connecting-IP") or request.remote or "127.0.0.1",
-        ),
+        ("cf-connecting-ip", ip),
+        ("x-forwarded-for", f"{chain}, {ip}" if chain else ip),
         ("cf-ipcountry", cf.country),
         ("cf-ray", ray),
         ("x-forwarded-proto", "http"),

@@ -298,3 +298,14 @@ async def test_the_queue_fixture_names_the_configured_consumers(popcache_emulato
     emu = await popcache_emulator(sample_config)
     with pytest.raises(ValueError, match="notes-events"):
         await emu.queue("unknown-queue", [{}])
+
+
+async def test_x_forwarded_for_gets_the_client_appended_as_cloudflare_does(
+    popcache_emulator, sample_config
+):
+    emu = await popcache_emulator(sample_config)
+    client = emu.client(ip="203.0.113.9")
+    async with client.get("/headers", headers={"X-Forwarded-For": "10.0.0.1"}) as response:
+        seen = await response.json()
+    assert seen["x-forwarded-for"] == "10.0.0.1, 203.0.113.9"
+    assert seen["cf-connecting-ip"] == "203.0.113.9"
