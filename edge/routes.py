@@ -1,0 +1,271 @@
+"""Which content class a request belongs to, and what each class means for caching.
+
+A storefront mixes answers that go stale in seconds (stock, prices) with answers good for a day
+(help pages) and answers that must never be shared (carts). ``routes.toml`` names those classes
+per path; this module validates it once, at load, so a typo fails the deploy with one line
+naming the file, the rule and the key instead of silently caching a cart. Pure: the entry adapter
+reads the file and passes its text to :func:`load_routes`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar, get_args
+
+from routesyntax import (
+    RoutesError,
+    check_keys,
+    compile_pattern,
+    describe,
+    expect_string,
+    expect_table,
+    parse_cache_control,
+    parse_duration,
+    parse_header_names,
+    parse_methods,
+    parse_param_prefixes,
+    parse_params,
+    parse_precision,
+    parse_timeout,
+    parse_toml,
+)
+
+__all__ = [
+    "DEFAULT_VARY",
+    "ClassPolicy",
+    "Hints",
+    "Routes",
+    "RoutesError",
+    "Rule",
+    "Settings",
+    "load_routes",
+]
+
+Hints = Literal["honour", "cap", "ignore"]
+_HINTS: tuple[Hints, ...] = get_args(Hints)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ClassPolicy:
+    """How the edge caches one content class (all durations in seconds)."""
+
+    name: str
+    """``"hot"``, ``"warm"``, ``"cold"``, ``"bypass"`` or ``"origin"``."""
+    store: bool
+    """False only for bypass: never looked up, never stored."""
+    ttl: float | None
+    """The edge lifetime when the origin gives none, and the maximum for ``hints="cap"``;
+    None only for ``origin`` (plain RFC 9111: no freshness information, no reuse)."""
+    hints: Hints
+    """``honour``: the origin's lifetime wins; ``cap``: it may only shorten ``ttl``;
+    ``ignore``: always ``ttl``. The origin's lifetime is CDN-Cache-Control, s-maxage, max-age
+    or Expires."""
+    swr: float
+    """stale-while-revalidate when the origin gives none."""
+    sie: float
+    """stale-if-error when the origin gives none."""
+    browser: str | None
+    """The Cache-Control sent to browsers; None passes the origin's own."""
+    timeout: float
+    """How long to wait for the origin before answering 504 (or stale-if-error)."""
+
+
+_CLASSES = (  # name, store, ttl, hints, swr, sie, browser, timeout
+    ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0),
+    ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0),
+    ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0),
+    ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0),
+    ClassPolicy("origin", True, None, "honour", 0.0, 0.0, None, 10.0),
+)
+_CLASS_NAMES = ", ".join(policy.name for policy in _CLASSES)
+_POLICY_KEYS = ("ttl", "swr", "sie", "browser", "hints", "timeout")
+_RULE_KEYS = ("name", "path", "methods", "class", *_POLICY_KEYS)
+_SETTINGS_KEYS = ("tracking_params", "vary", "coordinate_params", "geocell_precision")
+_FORBIDDEN = {
+    "bypass": (set(_POLICY_KEYS) - {"timeout"}, "pointless: class 'bypass' never stores"),
+    "origin": ({"ttl", "hints"}, "class 'origin' always takes the origin's own lifetime"),
+}
+DEFAULT_VARY = frozenset({"accept-encoding", "accept-language", "accept", "edge-geo-zone"})
+_ANY = frozenset({"*"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One ``[[rule]]``: requests it covers and the policy they get."""
+
+    name: str
+    """The rule's ``name``, else its path pattern."""
+    path: str
+    """The path pattern as written."""
+    methods: frozenset[str]
+    """Upper-case method names; ``{"*"}`` is any method."""
+    policy: ClassPolicy
+    """The class's policy with the rule's overrides applied."""
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        regex = compile_pattern(self.path, f"rule {self.name!r}: key 'path'")
+        object.__setattr__(self, "_regex", regex)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """``[settings]``: what cache keys ignore and what responses may vary on."""
+
+    tracking_params: tuple[str, ...] = ()
+    """Query params dropped from cache keys besides the built-in ones (``*`` ends a prefix)."""
+    vary: frozenset[str] = DEFAULT_VARY
+    """Lower-case request header names a response may Vary on and still be stored."""
+    coordinate_params: tuple[str, ...] = ("lat", "lon", "lng", "latitude", "longitude")
+    """Query params holding coordinates, rounded to a geocell in cache keys."""
+    geocell_precision: int = 6
+    """Geohash length of that cell, 1..12."""
+
+
+@dataclass(frozen=True, slots=True)
+class Routes:
+    """A loaded ``routes.toml``: rules in file order, the default rule and the settings."""
+
+    rules: tuple[Rule, ...]
+    """The ``[[rule]]`` entries, in file order."""
+    default: Rule
+    """What unmatched requests get: class ``origin``, path ``/**``, any method."""
+    settings: Settings
+    """The ``[settings]`` table, defaults filled in."""
+    classes: tuple[ClassPolicy, ...]
+    """The five class policies with the file's ``[classes.*]`` overrides."""
+
+    def match(self, method: str, path: str) -> Rule:
+        """The first rule whose pattern matches ``path`` (no query) and whose methods include
+        ``method`` (compared upper-case; HEAD is covered by GET), else :attr:`default`."""
+        method = method.upper()
+        for rule in self.rules:
+            methods = rule.methods
+            if (
+                method in methods or "*" in methods or (method == "HEAD" and "GET" in methods)
+            ) and rule._regex.fullmatch(path) is not None:
+                return rule
+        return self.default
+
+    def policy(self, name: str) -> ClassPolicy:
+        """Class ``name``'s policy without rule overrides; KeyError for an unknown class."""
+        for policy in self.classes:
+            if policy.name == name:
+                return policy
+        raise KeyError(name)
+
+
+def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
+    """Parse and validate the text of a routes file; :class:`RoutesError` on the first error."""
+    document = parse_toml(text, source)
+    check_keys(document, ("settings", "classes", "rule"), f"{source}: top level")
+    settings = _settings(document.get("settings", {}), f"{source}: [settings]")
+    classes = _classes(document.get("classes", {}), source)
+    by_name = {policy.name: policy for policy in classes}
+    rules = _rules(document.get("rule", []), source, by_name)
+    return Routes(rules, Rule("default", "/**", _ANY, by_name["origin"]), settings, classes)
+
+
+def _settings(value: object, where: str) -> Settings:
+    table = expect_table(value, where)
+    check_keys(table, _SETTINGS_KEYS, where)
+    base = Settings()
+    return Settings(
+        _key(table, "tracking_params", where, parse_param_prefixes, base.tracking_params),
+        _key(table, "vary", where, parse_header_names, base.vary),
+        _key(table, "coordinate_params", where, parse_params, base.coordinate_params),
+        _key(table, "geocell_precision", where, parse_precision, base.geocell_precision),
+    )
+
+
+def _classes(value: object, source: str) -> tuple[ClassPolicy, ...]:
+    table = expect_table(value, f"{source}: [classes]")
+    for name in table:
+        if all(policy.name != name for policy in _CLASSES):
+            raise RoutesError(
+                f"{source}: [classes]: unknown class {name!r} (expected {_CLASS_NAMES})"
+            )
+    policies = []
+    for policy in _CLASSES:
+        where = f"{source}: [classes.{policy.name}]"
+        overrides = expect_table(table.get(policy.name, {}), where)
+        check_keys(overrides, _POLICY_KEYS, where)
+        policies.append(_override(policy, overrides, where))
+    return tuple(policies)
+
+
+def _rules(value: object, source: str, classes: Mapping[str, ClassPolicy]) -> tuple[Rule, ...]:
+    if not isinstance(value, list):
+        raise RoutesError(
+            f"{source}: top level: key 'rule': expected an array of tables ([[rule]]), "
+            f"got {describe(value)}"
+        )
+    rules: list[Rule] = []
+    for index, item in enumerate(value, 1):
+        rule = _rule(item, f"{source}: rule {index}", classes)
+        earlier = next((i for i, r in enumerate(rules, 1) if r.name == rule.name), None)
+        if earlier is not None:
+            raise RoutesError(
+                f"{source}: rule {index} ({rule.name!r}): duplicate name, rule {earlier} has it "
+                "too (a rule without 'name' is named by its path)"
+            )
+        rules.append(rule)
+    return tuple(rules)
+
+
+def _rule(value: object, where: str, classes: Mapping[str, ClassPolicy]) -> Rule:
+    table = expect_table(value, where)
+    label = table.get("name", table.get("path"))
+    if isinstance(label, str):
+        where = f"{where} ({label!r})"
+    check_keys(table, _RULE_KEYS, where)
+    for key in ("path", "class"):
+        if key not in table:
+            raise RoutesError(f"{where}: missing key {key!r}")
+    path = expect_string(table["path"], f"{where}: key 'path'")
+    compile_pattern(path, f"{where}: key 'path'")
+    name = _key(table, "name", where, expect_string, path)
+    methods = _key(table, "methods", where, parse_methods, frozenset({"GET", "HEAD"}))
+    policy = classes.get(expect_string(table["class"], f"{where}: key 'class'"))
+    if policy is None:
+        raise RoutesError(
+            f"{where}: key 'class': unknown class {table['class']!r} (expected {_CLASS_NAMES})"
+        )
+    return Rule(name, path, methods, _override(policy, table, where))
+
+
+def _override(policy: ClassPolicy, table: Mapping[str, object], where: str) -> ClassPolicy:
+    forbidden, reason = _FORBIDDEN.get(policy.name, (set(), ""))
+    for key in _POLICY_KEYS:
+        if key in table and key in forbidden:
+            raise RoutesError(f"{where}: key {key!r}: {reason}")
+    return ClassPolicy(
+        name=policy.name,
+        store=policy.store,
+        ttl=_key(table, "ttl", where, parse_duration, policy.ttl),
+        hints=_key(table, "hints", where, _hints, policy.hints),
+        swr=_key(table, "swr", where, parse_duration, policy.swr),
+        sie=_key(table, "sie", where, parse_duration, policy.sie),
+        browser=_key(table, "browser", where, parse_cache_control, policy.browser),
+        timeout=_key(table, "timeout", where, parse_timeout, policy.timeout),
+    )
+
+
+def _key(
+    table: Mapping[str, object],
+    key: str,
+    where: str,
+    parse: Callable[[object, str], _T],
+    default: _T,
+) -> _T:
+    return parse(table[key], f"{where}: key {key!r}") if key in table else default
+
+
+def _hints(value: object, where: str) -> Hints:
+    for hints in _HINTS:
+        if value == hints:
+            return hints
+    raise RoutesError(f"{where}: expected 'honour', 'cap' or 'ignore', got {describe(value)}")
