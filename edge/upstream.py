@@ -1,7 +1,9 @@
 """Where a storefront request goes at the origin, and which of its headers travel along.
 
 Pure functions over strings; the entry adapter does the I/O. Hop-by-hop fields (RFC 9110
-§7.6.1) never cross a proxy, and ``Host`` is the origin's own.
+§7.6.1) never cross a proxy, and ``Host`` is the origin's own, so the storefront's host and
+scheme travel as ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` and the client's address as
+``CF-Connecting-IP`` and the last ``X-Forwarded-For`` entry, as Cloudflare sends them.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["HOP_BY_HOP", "forwarded_headers", "origin_url"]
+from messages import Fields
+
+__all__ = ["HOP_BY_HOP", "OriginError", "client_fields", "forwarded_headers", "origin_url"]
 
 HOP_BY_HOP = frozenset(
     {
@@ -34,17 +38,32 @@ def origin_url(origin: str, request_url: str) -> str:
     return f"{origin.rstrip('/')}{path}{query}"
 
 
-def forwarded_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+def forwarded_headers(headers: Iterable[tuple[str, str]]) -> Fields:
     """The request's header fields minus hop-by-hop ones and those ``Connection`` names."""
-    fields = list(headers)
-    named = {
-        token.strip().lower()
-        for name, value in fields
-        if name.lower() == "connection"
-        for token in value.split(",")
-    }
-    return [
-        (name, value)
-        for name, value in fields
-        if name.lower() not in HOP_BY_HOP and name.lower() not in named
-    ]
+    fields = Fields(headers)
+    named = {token.strip().lower() for token in (fields.get("connection") or "").split(",")} - {""}
+    return fields.without(HOP_BY_HOP | named)
+
+
+def client_fields(
+    request_url: str, client_ip: str | None, forwarded_for: str | None
+) -> list[tuple[str, str]]:
+    """The fields that tell the origin who asked, for which host, over which scheme."""
+    parts = urlsplit(request_url)
+    fields = [("x-forwarded-host", parts.netloc), ("x-forwarded-proto", parts.scheme)]
+    if client_ip:
+        # Cloudflare has already appended the client to X-Forwarded-For; add it only if not.
+        chain = forwarded_for or ""
+        if chain.rpartition(",")[2].strip() != client_ip:
+            chain = f"{chain}, {client_ip}" if chain else client_ip
+        fields += [("cf-connecting-ip", client_ip), ("x-forwarded-for", chain)]
+    return fields
+
+
+class OriginError(Exception):
+    """The origin gave no response; ``error`` is the RFC 9209 §2.3 error type."""
+
+    def __init__(self, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.error = error
+        self.detail = detail

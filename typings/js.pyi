@@ -2,3 +2,7 @@
 from emulator.runtime.cache import CacheStorage
 
 caches: CacheStorage
+
+class Date:
+    @staticmethod
+    def now() -> float: ...

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from upstream import HOP_BY_HOP, forwarded_headers, origin_url
+from upstream import HOP_BY_HOP, client_fields, forwarded_headers, origin_url
 
 
 @pytest.mark.parametrize(
@@ -29,14 +29,33 @@ def test_origin_url_drops_the_fragment():
 
 def test_hop_by_hop_fields_are_dropped():
     fields = [("Connection", "keep-alive"), ("Keep-Alive", "5"), ("Accept", "*/*"), ("Host", "x")]
-    assert forwarded_headers(fields) == [("Accept", "*/*")]
+    assert list(forwarded_headers(fields)) == [("accept", "*/*")]
 
 
 def test_fields_named_by_connection_are_dropped():
     fields = [("Connection", "close, X-Secret"), ("X-Secret", "1"), ("X-Kept", "2")]
-    assert forwarded_headers(fields) == [("X-Kept", "2")]
+    assert list(forwarded_headers(fields)) == [("x-kept", "2")]
 
 
 @given(st.lists(st.tuples(st.sampled_from([*HOP_BY_HOP, "accept", "x-a", "cookie"]), st.text())))
 def test_no_hop_by_hop_field_ever_survives(fields):
     assert all(name.lower() not in HOP_BY_HOP for name, _ in forwarded_headers(fields))
+
+
+def test_the_origin_learns_the_storefront_host_and_scheme():
+    fields = dict(client_fields("https://shop.example:8443/p", None, None))
+    assert fields == {"x-forwarded-host": "shop.example:8443", "x-forwarded-proto": "https"}
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "chain"),
+    [
+        (None, "203.0.113.9"),
+        ("10.0.0.1, 203.0.113.9", "10.0.0.1, 203.0.113.9"),
+        ("10.0.0.1", "10.0.0.1, 203.0.113.9"),
+    ],
+    ids=["set-when-absent", "kept-when-cloudflare-appended-it", "appended-when-missing"],
+)
+def test_the_client_address_ends_the_forwarded_for_chain_once(forwarded_for, chain):
+    fields = dict(client_fields("http://shop.example/", "203.0.113.9", forwarded_for))
+    assert (fields["x-forwarded-for"], fields["cf-connecting-ip"]) == (chain, "203.0.113.9")

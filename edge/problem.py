@@ -1,0 +1,38 @@
+"""Errors the edge answers itself, as ``application/problem+json`` (RFC 9457).
+
+Each carries the field it is about (``field``), ``Cache-Control: no-store`` so no cache keeps
+it, and, for errors reaching the origin, a ``Proxy-Status`` (RFC 9209) saying what failed.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+
+from cachestatus import proxy_status
+from messages import EdgeResponse, Fields
+
+__all__ = ["PROBLEM_TYPE", "origin_problem", "problem"]
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem(status: int, detail: str, *, field: str | None = None) -> EdgeResponse:
+    """A problem response; ``field`` names the request part at fault."""
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if field is not None:
+        body["field"] = field
+    headers = Fields([("content-type", PROBLEM_TYPE), ("cache-control", "no-store")])
+    return EdgeResponse(status, headers, json.dumps(body).encode())
+
+
+def origin_problem(status: int, error: str, detail: str) -> EdgeResponse:
+    """A 502/504 for an origin that could not answer, with its ``Proxy-Status``."""
+    response = problem(status, detail, field="origin")
+    response.headers.set("proxy-status", proxy_status(error, details=detail))
+    return response

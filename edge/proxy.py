@@ -1,0 +1,334 @@
+"""The caching reverse proxy: one storefront request in, one response out.
+
+The loop does one I/O step per decision (hishel's shape): classify, look up, then serve fresh,
+serve stale while refreshing in the background, or fly to the origin (collapsed with every
+concurrent miss for the key) and answer from what came back. Every decision is a pure
+function in its own module; I/O comes in through ``Runtime``, which the entry adapter builds
+over the Workers runtime and tests build over plain Python.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from cachecontrol import RequestCaching, request_caching
+from cachekey import (
+    DEFAULT_TRACKING_PARAMS,
+    InvalidURL,
+    KeyPolicy,
+    NormalizedURL,
+    cache_key,
+    normalize,
+    variant_id,
+    vary_fields,
+)
+from cachestatus import CacheStatus
+from collapse import Collapser
+from conditional import CLIENT_CONDITIONALS, validators
+from flight import Origin, Outcome, Stale, Trip, fly
+from freshness import STORED_FIELD, Lookup, Stored, lookup
+from messages import EdgeRequest, EdgeResponse
+from problem import origin_problem, problem
+from respond import VARIANTS_FIELD, finish, from_origin, from_store
+from routes import Routes, Rule
+from store import Store
+from upstream import OriginError, client_fields, forwarded_headers, origin_url
+
+__all__ = ["GLOBAL_SCOPE", "Proxy", "Runtime"]
+
+GLOBAL_SCOPE = "global"
+_CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110 §9.2.1
+_SHARED_CLASSES = frozenset({"hot", "warm", "cold"})
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What one request may do: reach the origin and the cache, read the clock, and keep
+    background work alive after the response (``ctx.waitUntil``)."""
+
+    origin: Origin
+    store: Store
+    now: Callable[[], float]
+    wait_until: Callable[[Awaitable[Any]], None]
+
+
+@dataclass(slots=True)
+class _Ask:
+    """One request on its way through the proxy."""
+
+    request: EdgeRequest
+    url: NormalizedURL
+    rule: Rule
+    status: CacheStatus = field(default_factory=CacheStatus)
+
+
+class Proxy:
+    """The edge's caching proxy for one origin and one deployed version, per isolate."""
+
+    def __init__(self, routes: Routes, *, origin: str, version: str) -> None:
+        settings = routes.settings
+        self.routes = routes
+        self.origin = origin
+        self.version = version
+        self.keys = KeyPolicy(
+            tracking_params=DEFAULT_TRACKING_PARAMS + settings.tracking_params,
+            coordinate_params=settings.coordinate_params,
+            geocell_precision=settings.geocell_precision,
+        )
+        self.flights: Collapser[Outcome] = Collapser()
+
+    async def handle(self, request: EdgeRequest, runtime: Runtime) -> EdgeResponse:
+        try:
+            url = normalize(request.url, self.keys)
+        except InvalidURL as exc:
+            response = problem(400, f"the request URL is not usable: {exc}", field="url")
+            return finish(response, request, CacheStatus(fwd="request", detail="invalid-url"))
+        method = "GET" if request.method == "HEAD" else request.method
+        ask = _Ask(request, url, self.routes.match(method, url.path))
+        if request.headers.get("popcache-debug") == "1":
+            ask.status.key = self._key(ask)
+        if request.method not in _CACHEABLE_METHODS:
+            return await self._unsafe(ask, runtime)
+        if not ask.rule.policy.store:
+            return await self._pass(ask, runtime, "bypass")
+        caching = request_caching(
+            cache_control=request.headers.get("cache-control"),
+            pragma=request.headers.get("pragma"),
+        )
+        if caching.no_store:
+            return await self._pass(ask, runtime, "request", detail="no-store")
+        if request.headers.has("authorization"):
+            # A stored copy made for someone else is not served to a credentialed request.
+            ask.status.fwd, ask.status.detail = "request", "authorization"
+            return await self._fly(ask, runtime, caching, None, collapse=False)
+        return await self._cached(ask, runtime, caching)
+
+    def _key(self, ask: _Ask, variant: str = "") -> str:
+        return cache_key(
+            ask.url,
+            version=self.version,
+            content_class=ask.rule.policy.name,
+            scope=GLOBAL_SCOPE,
+            variant=variant,
+        )
+
+    async def _cached(self, ask: _Ask, runtime: Runtime, caching: RequestCaching) -> EdgeResponse:
+        base = self._key(ask)
+        entry = await _match(runtime.store, base)
+        variants = _variants(entry)
+        key = base
+        if variants is not None:
+            generation, names = variants
+            fields = tuple(names.split(","))
+            key = self._key(ask, variant_id(fields, ask.request.headers.get, generation))
+            entry = await _match(runtime.store, key)
+        record = Stored.decode(entry.headers.get(STORED_FIELD)) if entry is not None else None
+        if entry is None or record is None:
+            ask.status.fwd = "vary-miss" if variants is not None else "uri-miss"
+            return await self._fly(ask, runtime, caching, None, variants=variants)
+        now = runtime.now()
+        state = lookup(record, now, caching)
+        if state is Lookup.FRESH:
+            ask.status.hit, ask.status.ttl = True, record.ttl(now)
+            return self._answer_stored(ask, entry, record, now)
+        stale = Stale(key, entry, record)
+        if state is Lookup.STALE_WHILE_REVALIDATE:
+            ask.status.hit, ask.status.fwd, ask.status.ttl = True, "stale", record.ttl(now)
+            ask.status.detail = "stale-while-revalidate"
+            collapse_key = self._collapse_key(ask, key)
+            if self.flights.flight(collapse_key) is None:
+                trip = self._trip(ask, caching, stale, variants)
+                task = self.flights.start(
+                    collapse_key, fly(trip, runtime.origin, runtime.store, runtime.now)
+                )
+                runtime.wait_until(task)
+            return self._answer_stored(ask, entry, record, now)
+        ask.status.fwd = "request" if caching.no_cache or caching.max_age is not None else "stale"
+        return await self._fly(ask, runtime, caching, stale, variants=variants)
+
+    def _answer_stored(
+        self, ask: _Ask, entry: EdgeResponse, record: Stored, now: float
+    ) -> EdgeResponse:
+        return finish(from_store(entry, record, ask.rule.policy, now), ask.request, ask.status)
+
+    def _collapse_key(self, ask: _Ask, key: str) -> str:
+        # Every allowlisted field the request sends is part of it, so a follower never gets a
+        # response that varies on a field it sent differently.
+        fields = tuple(sorted(self.routes.settings.vary))
+        return f"{key} {variant_id(fields, ask.request.headers.get, 'c')}"
+
+    def _trip(
+        self,
+        ask: _Ask,
+        caching: RequestCaching,
+        stale: Stale | None,
+        variants: tuple[str, str] | None,
+    ) -> Trip:
+        request = ask.request
+        headers = forwarded_headers(request.headers).without(CLIENT_CONDITIONALS)
+        if stale is not None:
+            for name, value in validators(stale.entry.headers):
+                headers.add(name, value)
+        for name, value in client_fields(
+            request.url, request.client_ip, request.headers.get("x-forwarded-for")
+        ):
+            headers.set(name, value)
+        policy = ask.rule.policy
+        credentials = "authorization" if request.headers.has("authorization") else None
+        if credentials is None and request.headers.has("cookie"):
+            # Hot, warm and cold rules declare their content shared; elsewhere a response to a
+            # request with cookies is stored only when the origin says it is public.
+            credentials = None if policy.name in _SHARED_CLASSES else "cookie"
+        vary = self.routes.settings.vary
+        return Trip(
+            request=EdgeRequest("GET", origin_url(self.origin, request.url), headers),
+            key=self._key(ask),
+            variant_key=lambda names, generation: self._key(
+                ask, variant_id(names, request.headers.get, generation)
+            ),
+            variants=variants,
+            policy=policy,
+            rule=ask.rule.name,
+            caching=caching,
+            credentials=credentials,
+            vary_ok=lambda value: vary_fields(value, vary),
+            stale=stale,
+        )
+
+    async def _fly(
+        self,
+        ask: _Ask,
+        runtime: Runtime,
+        caching: RequestCaching,
+        stale: Stale | None,
+        *,
+        variants: tuple[str, str] | None = None,
+        collapse: bool = True,
+    ) -> EdgeResponse:
+        trip = self._trip(ask, caching, stale, variants)
+        if not collapse:
+            outcome = await fly(trip, runtime.origin, runtime.store, runtime.now)
+            return self._answer(ask, outcome, stale, runtime.now())
+        collapse_key = self._collapse_key(ask, trip.key)
+        flight = self.flights.flight(collapse_key)
+        if flight is None:
+            task = self.flights.start(
+                collapse_key, fly(trip, runtime.origin, runtime.store, runtime.now)
+            )
+            runtime.wait_until(task)
+            outcome = await asyncio.shield(task)
+        else:
+            outcome = await self._follow(flight, ask.rule.policy.timeout)
+            if outcome.shareable:
+                ask.status.collapsed = True
+            else:  # a personal response: this request asks for itself
+                outcome = await fly(trip, runtime.origin, runtime.store, runtime.now)
+        return self._answer(ask, outcome, stale, runtime.now())
+
+    async def _follow(self, flight: asyncio.Task[Outcome], patience: float) -> Outcome:
+        """Wait for the leader's outcome, never longer than the origin timeout."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(flight), patience)
+        except TimeoutError:
+            detail = f"the origin did not answer within {patience:g} s"
+            return Outcome(error=OriginError("http_response_timeout", detail))
+
+    def _answer(self, ask: _Ask, outcome: Outcome, stale: Stale | None, now: float) -> EdgeResponse:
+        status = ask.status
+        status.fwd_status = outcome.origin_status
+        failed = outcome.response is None or outcome.response.status >= 500
+        if failed and stale is not None and stale.record.may_serve_on_error(now):
+            status.hit, status.fwd, status.ttl = True, "stale", stale.record.ttl(now)
+            status.detail = "stale-if-error"
+            return self._answer_stored(ask, stale.entry, stale.record, now)
+        if outcome.response is None:
+            return finish(_origin_failure(outcome.error), ask.request, status)
+        if outcome.record is not None:
+            status.stored, status.ttl = True, outcome.record.ttl(now)
+        elif status.detail is None:
+            status.detail = outcome.refusal
+        response = from_origin(outcome.response, ask.rule.policy, outcome.record, now)
+        return finish(response, ask.request, status)
+
+    async def _pass(
+        self, ask: _Ask, runtime: Runtime, fwd: str, *, detail: str | None = None
+    ) -> EdgeResponse:
+        """Forward as is: nothing looked up, nothing stored."""
+        ask.status.fwd, ask.status.detail = fwd, detail
+        request = ask.request
+        headers = forwarded_headers(request.headers)
+        for name, value in client_fields(
+            request.url, request.client_ip, request.headers.get("x-forwarded-for")
+        ):
+            headers.set(name, value)
+        forward = EdgeRequest(
+            request.method, origin_url(self.origin, request.url), headers, request.body
+        )
+        timeout = ask.rule.policy.timeout
+        try:
+            response = await asyncio.wait_for(runtime.origin(forward), timeout)
+        except TimeoutError:
+            error = OriginError("http_response_timeout", f"no answer within {timeout:g} s")
+            return finish(_origin_failure(error), request, ask.status)
+        except OriginError as exc:
+            return finish(_origin_failure(exc), request, ask.status)
+        ask.status.fwd_status = response.status
+        return finish(
+            from_origin(response, ask.rule.policy, None, runtime.now()), request, ask.status
+        )
+
+    async def _unsafe(self, ask: _Ask, runtime: Runtime) -> EdgeResponse:
+        """Forward any other method; a successful unsafe one invalidates what it names
+        (RFC 9111 §4.4): the target URL and same-host ``Location``/``Content-Location``."""
+        response = await self._pass(ask, runtime, "method")
+        if ask.request.method in _SAFE_METHODS or not 200 <= response.status < 400:
+            return response
+        targets = [ask.request.url]
+        for name in ("location", "content-location"):
+            if (value := response.headers.get(name)) is not None:
+                targets.append(urljoin(ask.request.url, value))
+        for target in targets:
+            try:
+                url = normalize(target, self.keys)
+            except InvalidURL:
+                continue
+            if url.host != ask.url.host:
+                continue  # RFC 9111 §4.4: never on another host's word
+            gone = _Ask(ask.request, url, self.routes.match("GET", url.path))
+            await _delete(runtime.store, self._key(gone))
+        return response
+
+
+def _origin_failure(error: OriginError | None) -> EdgeResponse:
+    assert error is not None, "an outcome without a response carries its error"
+    if error.error == "http_response_timeout":
+        return origin_problem(504, error.error, error.detail)
+    return origin_problem(502, error.error, error.detail)
+
+
+def _variants(entry: EdgeResponse | None) -> tuple[str, str] | None:
+    """(generation, fields) of a Vary marker entry."""
+    if entry is None or (value := entry.headers.get(VARIANTS_FIELD)) is None:
+        return None
+    generation, _, names = value.partition(" ")
+    return (generation, names) if generation and names else None
+
+
+async def _match(store: Store, key: str) -> EdgeResponse | None:
+    """A lookup; a failing cache is a miss, never an error."""
+    try:
+        return await store.match(key)
+    except Exception:
+        return None
+
+
+async def _delete(store: Store, key: str) -> None:
+    try:
+        await store.delete(key)
+    except Exception:
+        return

@@ -1,0 +1,79 @@
+"""What the client sees: a stored or origin response shaped for the browser.
+
+The edge's own bookkeeping (the stored record, tags, the storage ``Cache-Control``) never
+leaves it; the browser gets the class's ``Cache-Control`` (or the origin's), an ``Age``, the
+``Cache-Status`` member, and a 304 when its own validators still match.
+"""
+
+from __future__ import annotations
+
+from cachestatus import CacheStatus
+from conditional import NOT_MODIFIED_FIELDS, is_not_modified
+from freshness import STORED_FIELD, Stored
+from messages import EdgeRequest, EdgeResponse, Fields
+from routes import ClassPolicy
+from tags import TAG_HEADERS
+
+__all__ = ["INTERNAL_FIELDS", "VARIANTS_FIELD", "finish", "from_origin", "from_store"]
+
+VARIANTS_FIELD = "popcache-variants"
+# Fields of a stored or origin response that are the edge's business, or the runtime's to set.
+INTERNAL_FIELDS = (
+    frozenset(
+        {
+            STORED_FIELD,
+            VARIANTS_FIELD,
+            "cf-cache-status",
+            "cache-status",
+            "content-length",
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "trailer",
+            "upgrade",
+        }
+    )
+    | TAG_HEADERS
+)
+_STORED_ONLY = INTERNAL_FIELDS | {"age", "cache-control"}
+_NOT_MODIFIED = NOT_MODIFIED_FIELDS | {"age"}
+
+
+def from_store(
+    entry: EdgeResponse, record: Stored, policy: ClassPolicy, now: float
+) -> EdgeResponse:
+    """A stored response as the browser gets it, with its current ``Age``."""
+    headers = entry.headers.without(_STORED_ONLY)
+    cache_control = policy.browser or record.cache_control
+    if cache_control is not None:
+        headers.set("cache-control", cache_control)
+    headers.set("age", str(int(record.age(now))))
+    return EdgeResponse(entry.status, headers, entry.body)
+
+
+def from_origin(
+    response: EdgeResponse, policy: ClassPolicy, record: Stored | None, now: float
+) -> EdgeResponse:
+    """An origin response as the browser gets it; ``record`` when the edge stored it."""
+    headers = response.headers.without(INTERNAL_FIELDS)
+    if policy.store and policy.browser is not None and response.status < 500:
+        headers.set("cache-control", policy.browser)
+    if record is not None:
+        headers.set("age", str(int(record.age(now))))
+    return EdgeResponse(response.status, headers, response.body)
+
+
+def finish(response: EdgeResponse, request: EdgeRequest, status: CacheStatus) -> EdgeResponse:
+    """Add ``Cache-Status``, answer the client's own validators, and drop a HEAD's body."""
+    if (
+        response.status == 200
+        and request.method in ("GET", "HEAD")
+        and is_not_modified(request.headers, response.headers)
+    ):
+        kept = [(name, value) for name, value in response.headers if name in _NOT_MODIFIED]
+        response = EdgeResponse(304, Fields(kept), b"")
+    response.headers.set("cache-status", status.value())
+    if request.method == "HEAD":
+        response.body = b""
+    return response

@@ -1,0 +1,29 @@
+"""The storage the proxy needs: three calls over the Workers Cache API.
+
+The entry adapter implements it over ``caches.default``; tests and the in-process benchmark
+can give a dictionary. Keys are absolute URLs (``cachekey.cache_key``); responses are the
+proxy's own ``EdgeResponse``. The Cache API decides retention from the stored response's
+``Cache-Control`` and keeps its ``Cache-Tag`` for purging by tag.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from messages import EdgeResponse
+
+__all__ = ["Store"]
+
+
+class Store(Protocol):
+    async def match(self, key: str) -> EdgeResponse | None:
+        """The live response stored under ``key``, if any."""
+        ...
+
+    async def put(self, key: str, response: EdgeResponse) -> None:
+        """Store ``response`` under ``key``, replacing what was there."""
+        ...
+
+    async def delete(self, key: str) -> bool:
+        """Remove ``key``; whether something was removed."""
+        ...
