@@ -58,9 +58,12 @@ def is_not_modified(request: Fields, response: Fields) -> bool:
         if if_none_match.strip() == "*":
             return True
         return _opaque(etag.strip()) in {_opaque(tag) for tag in _tags(if_none_match)}
-    since = parse_http_date(request.get("if-modified-since"))
+    since = request.get("if-modified-since")
+    if since is None:
+        return False
     modified = parse_http_date(response.get("last-modified"))
-    return since is not None and modified is not None and modified <= since
+    since_time = parse_http_date(since)
+    return since_time is not None and modified is not None and modified <= since_time
 
 
 def validators(stored: Fields) -> list[tuple[str, str]]:

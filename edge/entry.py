@@ -48,7 +48,7 @@ async def _origin(request: EdgeRequest) -> EdgeResponse:
         body = await response.bytes()
     except Exception as exc:
         raise OriginError("connection_terminated", f"the origin's body broke off: {exc}") from exc
-    return EdgeResponse(response.status, Fields(response.headers.items()), body)
+    return EdgeResponse(response.status, Fields.lowered(response.js_object.headers), body)
 
 
 class _CacheStore:
@@ -62,9 +62,7 @@ class _CacheStore:
         if hit is None:
             return None
         response = Response(hit)
-        return EdgeResponse(
-            response.status, Fields(response.headers.items()), await response.bytes()
-        )
+        return EdgeResponse(response.status, Fields.lowered(hit.headers), await response.bytes())
 
     async def put(self, key: str, response: EdgeResponse) -> None:
         stored = Response(response.body, status=response.status, headers=list(response.headers))
@@ -78,7 +76,7 @@ class Default(WorkerEntrypoint):
     async def fetch(self, request: Request) -> Response:
         version = getattr(self.env, "CF_VERSION_METADATA", None)
         proxy = _proxy(self.env.ORIGIN, version.id if version is not None else "dev")
-        headers = Fields(request.headers.items())
+        headers = Fields.lowered(request.js_object.headers)
         body = None if request.method in ("GET", "HEAD") else await request.bytes()
         edge_request = EdgeRequest(
             request.method, request.url, headers, body, headers.get("cf-connecting-ip")

@@ -25,6 +25,13 @@ class Fields:
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items = [(name.lower(), value) for name, value in items]
 
+    @classmethod
+    def lowered(cls, items: Iterable[tuple[str, str]]) -> Fields:
+        """Fields whose names are lower-case already, as a Fetch ``Headers`` yields them."""
+        fields = cls()
+        fields._items = [(name, value) for name, value in items]
+        return fields
+
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self._items)
 
@@ -38,27 +45,34 @@ class Fields:
 
     def get(self, name: str) -> str | None:
         """The field's value, repeated lines combined with ", " (RFC 9110 §5.3)."""
-        values = [value for key, value in self._items if key == name]
-        return ", ".join(values) if values else None
+        found = None
+        for key, value in self._items:
+            if key == name:
+                found = value if found is None else f"{found}, {value}"
+        return found
 
     def has(self, name: str) -> bool:
-        return any(key == name for key, _ in self._items)
+        for key, _ in self._items:  # noqa: SIM110 - a plain loop is the fastest here
+            if key == name:
+                return True
+        return False
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of ``name`` with one."""
-        self.delete(name)
+        if self.has(name):
+            self._items = [item for item in self._items if item[0] != name]
         self._items.append((name, value))
 
     def add(self, name: str, value: str) -> None:
         self._items.append((name, value))
 
     def delete(self, *names: str) -> None:
-        self._items = [(key, value) for key, value in self._items if key not in names]
+        self._items = [item for item in self._items if item[0] not in names]
 
     def without(self, names: frozenset[str]) -> Fields:
         """A copy without the fields in ``names`` (lower-case)."""
         copy = Fields()
-        copy._items = [(key, value) for key, value in self._items if key not in names]
+        copy._items = [item for item in self._items if item[0] not in names]
         return copy
 
     def copy(self) -> Fields:

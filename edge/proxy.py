@@ -44,9 +44,11 @@ GLOBAL_SCOPE = "global"
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110 §9.2.1
 _SHARED_CLASSES = frozenset({"hot", "warm", "cold"})
+_PLAIN = request_caching(cache_control=None, pragma=None)
+_MEMO_LIMIT = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Runtime:
     """What one request may do: reach the origin and the cache, read the clock, and keep
     background work alive after the response (``ctx.waitUntil``)."""
@@ -59,11 +61,12 @@ class Runtime:
 
 @dataclass(slots=True)
 class _Ask:
-    """One request on its way through the proxy."""
+    """One request on its way through the proxy; ``key`` is its base cache key."""
 
     request: EdgeRequest
     url: NormalizedURL
     rule: Rule
+    key: str
     status: CacheStatus = field(default_factory=CacheStatus)
 
 
@@ -81,24 +84,51 @@ class Proxy:
             geocell_precision=settings.geocell_precision,
         )
         self.flights: Collapser[Outcome] = Collapser()
+        # Pure results a PoP computes over and over, bounded: cleared when full.
+        self._targets: dict[tuple[str, str], tuple[NormalizedURL, Rule, str]] = {}
+        self._records: dict[str, Stored | None] = {}
+
+    def _target(self, method: str, raw_url: str) -> tuple[NormalizedURL, Rule, str]:
+        """The normalized URL, rule and base key of a request (InvalidURL if unusable)."""
+        memo = (method, raw_url)
+        found = self._targets.get(memo)
+        if found is None:
+            url = normalize(raw_url, self.keys)
+            rule = self.routes.match(method, url.path)
+            found = (url, rule, self._key(url, rule))
+            if len(self._targets) >= _MEMO_LIMIT:
+                self._targets.clear()
+            self._targets[memo] = found
+        return found
+
+    def _record(self, value: str | None) -> Stored | None:
+        if value is None:
+            return None
+        if value not in self._records:
+            if len(self._records) >= _MEMO_LIMIT:
+                self._records.clear()
+            self._records[value] = Stored.decode(value)
+        return self._records[value]
 
     async def handle(self, request: EdgeRequest, runtime: Runtime) -> EdgeResponse:
+        method = "GET" if request.method == "HEAD" else request.method
         try:
-            url = normalize(request.url, self.keys)
+            url, rule, key = self._target(method, request.url)
         except InvalidURL as exc:
             response = problem(400, f"the request URL is not usable: {exc}", field="url")
             return finish(response, request, CacheStatus(fwd="request", detail="invalid-url"))
-        method = "GET" if request.method == "HEAD" else request.method
-        ask = _Ask(request, url, self.routes.match(method, url.path))
+        ask = _Ask(request, url, rule, key)
         if request.headers.get("popcache-debug") == "1":
-            ask.status.key = self._key(ask)
+            ask.status.key = key
         if request.method not in _CACHEABLE_METHODS:
             return await self._unsafe(ask, runtime)
         if not ask.rule.policy.store:
             return await self._pass(ask, runtime, "bypass")
-        caching = request_caching(
-            cache_control=request.headers.get("cache-control"),
-            pragma=request.headers.get("pragma"),
+        cache_control, pragma = request.headers.get("cache-control"), request.headers.get("pragma")
+        caching = (
+            _PLAIN
+            if cache_control is None and pragma is None
+            else request_caching(cache_control=cache_control, pragma=pragma)
         )
         if caching.no_store:
             return await self._pass(ask, runtime, "request", detail="no-store")
@@ -108,26 +138,26 @@ class Proxy:
             return await self._fly(ask, runtime, caching, None, collapse=False)
         return await self._cached(ask, runtime, caching)
 
-    def _key(self, ask: _Ask, variant: str = "") -> str:
+    def _key(self, url: NormalizedURL, rule: Rule, variant: str = "") -> str:
         return cache_key(
-            ask.url,
+            url,
             version=self.version,
-            content_class=ask.rule.policy.name,
+            content_class=rule.policy.name,
             scope=GLOBAL_SCOPE,
             variant=variant,
         )
 
     async def _cached(self, ask: _Ask, runtime: Runtime, caching: RequestCaching) -> EdgeResponse:
-        base = self._key(ask)
-        entry = await _match(runtime.store, base)
+        entry = await _match(runtime.store, ask.key)
         variants = _variants(entry)
-        key = base
+        key = ask.key
         if variants is not None:
             generation, names = variants
             fields = tuple(names.split(","))
-            key = self._key(ask, variant_id(fields, ask.request.headers.get, generation))
+            variant = variant_id(fields, ask.request.headers.get, generation)
+            key = self._key(ask.url, ask.rule, variant)
             entry = await _match(runtime.store, key)
-        record = Stored.decode(entry.headers.get(STORED_FIELD)) if entry is not None else None
+        record = self._record(entry.headers.get(STORED_FIELD)) if entry is not None else None
         if entry is None or record is None:
             ask.status.fwd = "vary-miss" if variants is not None else "uri-miss"
             return await self._fly(ask, runtime, caching, None, variants=variants)
@@ -187,9 +217,9 @@ class Proxy:
         vary = self.routes.settings.vary
         return Trip(
             request=EdgeRequest("GET", origin_url(self.origin, request.url), headers),
-            key=self._key(ask),
+            key=ask.key,
             variant_key=lambda names, generation: self._key(
-                ask, variant_id(names, request.headers.get, generation)
+                ask.url, ask.rule, variant_id(names, request.headers.get, generation)
             ),
             variants=variants,
             policy=policy,
@@ -294,13 +324,11 @@ class Proxy:
                 targets.append(urljoin(ask.request.url, value))
         for target in targets:
             try:
-                url = normalize(target, self.keys)
+                url, _, key = self._target("GET", target)
             except InvalidURL:
                 continue
-            if url.host != ask.url.host:
-                continue  # RFC 9111 §4.4: never on another host's word
-            gone = _Ask(ask.request, url, self.routes.match("GET", url.path))
-            await _delete(runtime.store, self._key(gone))
+            if url.host == ask.url.host:  # RFC 9111 §4.4: never on another host's word
+                await _delete(runtime.store, key)
         return response
 
 
