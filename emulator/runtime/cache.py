@@ -211,9 +211,11 @@ class _Entry:
 
 def _respond(entry: _Entry, request_headers: JsHeaders, now: float) -> JsResponse:
     """A fresh response for a hit: 304, 206, 416 or the stored one."""
-    headers = JsHeaders(entry.headers)
-    headers.set("cf-cache-status", "HIT")
-    headers.set("age", str(entry.age(now)))
+    # Validated when it was put, and without the fields added here (see _UNSTORED).
+    headers = JsHeaders.trusted([*entry.headers, ("cf-cache-status", "HIT")])
+    headers.fields.append(("age", str(entry.age(now))))
+    if not request_headers.fields:  # a URL key: no conditionals, no ranges
+        return _whole(entry, headers)
     if 200 <= entry.status <= 299 and is_not_modified(
         if_none_match=request_headers.get("if-none-match"),
         if_modified_since=request_headers.get("if-modified-since"),
@@ -229,9 +231,13 @@ def _respond(entry: _Entry, request_headers: JsHeaders, now: float) -> JsRespons
         return JsResponse(None, status=416, headers=unsatisfiable)
     if ranges:
         return _partial(entry.body, ranges, headers)
+    return _whole(entry, headers)
+
+
+def _whole(entry: _Entry, headers: JsHeaders) -> JsResponse:
     if entry.status in NULL_BODY_STATUSES:
         return JsResponse(None, status=entry.status, statusText=entry.status_text, headers=headers)
-    headers.set("content-length", str(size))
+    headers.fields.append(("content-length", str(len(entry.body))))
     return JsResponse(
         entry.body, status=entry.status, statusText=entry.status_text, headers=headers
     )

@@ -25,6 +25,7 @@ without it is ``If-Modified-Since`` compared with ``Last-Modified`` (§13.1.3).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from datetime import UTC
@@ -57,8 +58,10 @@ _RANGE_SPEC = re.compile(r" *(?P<first>[0-9]+)? *- *(?P<last>[0-9]+)? *")
 _ENTITY_TAG = re.compile(r'(?:W/)?"([^"]*)"')
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_url(url: str) -> str:
-    """The cache key of ``url``: ``new URL(url).href`` without the fragment."""
+    """The cache key of ``url``: ``new URL(url).href`` without the fragment (memoized: a PoP
+    sees the same keys over and over)."""
     url = re.sub(r"[\t\n\r]", "", url).strip(_C0_AND_SPACE)
     try:
         parts = urlsplit(url)

@@ -9,11 +9,14 @@ what the SDK relies on when it copies headers into an ``http.client.HTTPMessage`
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Union
 
 __all__ = ["HeadersInit", "JsHeaders"]
+
+_by_name = operator.itemgetter(0)
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -66,7 +69,10 @@ class JsHeaders:
 
     def set(self, name: str, value: str) -> None:
         key = _name(name)
-        self.fields = [item for item in self.fields if item[0] != key]
+        for item_name, _ in self.fields:
+            if item_name == key:
+                self.fields = [item for item in self.fields if item[0] != key]
+                break
         self.fields.append((key, _value(value)))
 
     def delete(self, name: str) -> None:
@@ -89,21 +95,16 @@ class JsHeaders:
         return [value for name, value in self.fields if name == "set-cookie"]
 
     def entries(self) -> Iterator[tuple[str, str]]:
-        combined: dict[str, list[str]] = {}
-        for name, value in self.fields:
-            combined.setdefault(name, []).append(value)
-        for name in sorted(combined):
-            if name == "set-cookie":
-                for cookie in combined[name]:
-                    yield name, cookie
+        # Sorted by name (stable, so repeats keep their order), repeats combined with ", "
+        # except Set-Cookie: the Fetch standard's "sort and combine". Built as a list: this
+        # runs for every header read of every request.
+        combined: list[tuple[str, str]] = []
+        for name, value in sorted(self.fields, key=_by_name):
+            if combined and combined[-1][0] == name and name != "set-cookie":
+                combined[-1] = (name, f"{combined[-1][1]}, {value}")
             else:
-                yield name, ", ".join(combined[name])
-
-    def keys(self) -> Iterator[str]:
-        return (name for name, _ in self.entries())
-
-    def values(self) -> Iterator[str]:
-        return (value for _, value in self.entries())
+                combined.append((name, value))
+        return iter(combined)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return self.entries()
