@@ -383,3 +383,21 @@ async def test_a_bad_routes_file_stops_start_up_with_one_line(bundle, tmp_path):
     assert len(lines) == 1
     assert "edge/routes.toml: rule 1 ('/x')" in lines[0]
     assert "tepid" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("target", "headers"),
+    [
+        ("/api/products/%zz%?a=%&b=%ff&utm_source=%", {}),
+        ("/api/products/..%2f..%2f_admin/knobs", {}),
+        (WARM, {"Cache-Control": 'max-age="x, no-store=', "Pragma": 'no-cache="'}),
+        (WARM, {"If-Modified-Since": "yesterday", "If-None-Match": 'W/"'}),
+        (WARM, {"Accept-Language": "q=;;,,*;q=2", "Accept-Encoding": "br;q=x"}),
+        (WARM, {"X-Forwarded-For": "not, an, address", "Range": "bytes=9-1"}),
+        ("/api/products?lat=91&lon=1e999&lat=37.7", {}),
+    ],
+)
+async def test_hostile_requests_are_served_or_refused_never_a_500(edge, target, headers):
+    async with edge.client(pop="SFO").get(target, headers=headers) as response:
+        assert response.status < 500
+        assert response.headers["Cache-Status"].startswith("popcache")

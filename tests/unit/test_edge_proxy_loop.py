@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from messages import EdgeRequest, EdgeResponse, Fields
 from proxy import Proxy, Runtime
 from routes import load_routes
@@ -187,3 +189,83 @@ async def test_revalidation_in_the_background_goes_through_wait_until():
     assert len(harness.background) == 1
     await harness.background[0]
     assert len(harness.sent) == 2
+
+
+async def test_stale_if_error_covers_an_origin_timeout():
+    answers = [ok("public, max-age=1, stale-if-error=600")]
+
+    async def then_hang(request: EdgeRequest) -> EdgeResponse:
+        if answers:
+            return await answers.pop()(request)
+        await asyncio.sleep(10)
+        raise AssertionError("unreachable")
+
+    harness = Harness(then_hang)
+    await harness.get()
+    harness.now += 120
+    response = await harness.get()
+    assert (response.status, response.body) == (200, b"body")
+    assert "detail=stale-if-error" in detail(response)
+
+
+HEADER_NAMES = st.sampled_from(
+    [
+        "cache-control",
+        "pragma",
+        "if-none-match",
+        "if-modified-since",
+        "accept-language",
+        "accept-encoding",
+        "authorization",
+        "cookie",
+        "x-forwarded-for",
+        "popcache-debug",
+        "range",
+        "connection",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    path=st.text(max_size=40),
+    query=st.text(max_size=40),
+    method=st.sampled_from(["GET", "HEAD", "POST", "DELETE", "PURGE", "get"]),
+    fields=st.lists(st.tuples(HEADER_NAMES, st.text(max_size=60)), max_size=6),
+    origin_fields=st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "cache-control",
+                    "cdn-cache-control",
+                    "expires",
+                    "date",
+                    "age",
+                    "vary",
+                    "etag",
+                    "last-modified",
+                    "cache-tag",
+                    "surrogate-key",
+                    "cache-groups",
+                ]
+            ),
+            st.text(max_size=60),
+        ),
+        max_size=6,
+    ),
+)
+def test_hostile_requests_and_origin_headers_never_raise(
+    path, query, method, fields, origin_fields
+):
+    async def hostile(request: EdgeRequest) -> EdgeResponse:
+        return EdgeResponse(200, Fields(origin_fields), b"x")
+
+    async def twice() -> list[EdgeResponse]:
+        harness = Harness(hostile)
+        url = f"https://shop.example/p/{path}?{query}"
+        request = EdgeRequest(method, url, Fields(fields))
+        return [await harness.proxy.handle(request, harness.runtime()) for _ in range(2)]
+
+    for response in asyncio.run(twice()):
+        assert response.status in (200, 304, 400)
+        assert (response.headers.get("cache-status") or "").startswith("popcache")
