@@ -156,3 +156,38 @@ def test_an_import_error_names_the_module(tmp_path):
     main = write(tmp_path, {"main.py": "import not_a_module_anywhere\n"})
     with pytest.raises(WorkerLoadError, match="not_a_module_anywhere"):
         isolate(main)
+
+
+def test_a_slotted_dataclass_with_postponed_annotations_loads(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+                from workers import Response, WorkerEntrypoint
+                from shapes import Point
+
+                class Default(WorkerEntrypoint):
+                    async def fetch(self, request):
+                        return Response(repr(Point(1, 2)))
+            """,
+            "shapes.py": """
+                from __future__ import annotations
+                from dataclasses import dataclass
+                from typing import ClassVar
+
+                @dataclass(frozen=True, slots=True)
+                class Point:
+                    x: int
+                    y: int
+                    unit: ClassVar[str] = "m"
+            """,
+        },
+    )
+    assert isolate(main).entrypoint.__name__ == "Default"
+
+
+def test_worker_modules_leave_sys_modules_once_imported(tmp_path):
+    import sys
+
+    isolate(write(tmp_path, {"main.py": HANDLER, "state.py": "count = 0\n"}))
+    assert "state" not in sys.modules
