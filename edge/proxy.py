@@ -84,6 +84,7 @@ class Proxy:
             geocell_precision=settings.geocell_precision,
         )
         self.flights: Collapser[Outcome] = Collapser()
+        self._vary = tuple(sorted(settings.vary))
         # Pure results a PoP computes over and over, bounded: cleared when full.
         self._targets: dict[tuple[str, str], tuple[NormalizedURL, Rule, str]] = {}
         self._records: dict[str, Stored | None] = {}
@@ -170,7 +171,7 @@ class Proxy:
         if state is Lookup.STALE_WHILE_REVALIDATE:
             ask.status.hit, ask.status.fwd, ask.status.ttl = True, "stale", record.ttl(now)
             ask.status.detail = "stale-while-revalidate"
-            collapse_key = self._collapse_key(ask, key)
+            collapse_key = self._collapse_key(ask)
             if self.flights.flight(collapse_key) is None:
                 trip = self._trip(ask, caching, stale, variants)
                 task = self.flights.start(
@@ -186,11 +187,10 @@ class Proxy:
     ) -> EdgeResponse:
         return finish(from_store(entry, record, ask.rule.policy, now), ask.request, ask.status)
 
-    def _collapse_key(self, ask: _Ask, key: str) -> str:
+    def _collapse_key(self, ask: _Ask) -> str:
         # Every allowlisted field the request sends is part of it, so a follower never gets a
         # response that varies on a field it sent differently.
-        fields = tuple(sorted(self.routes.settings.vary))
-        return f"{key} {variant_id(fields, ask.request.headers.get, 'c')}"
+        return f"{ask.key} {variant_id(self._vary, ask.request.headers.get, 'c')}"
 
     def _trip(
         self,
@@ -244,7 +244,7 @@ class Proxy:
         if not collapse:
             outcome = await fly(trip, runtime.origin, runtime.store, runtime.now)
             return self._answer(ask, outcome, stale, runtime.now())
-        collapse_key = self._collapse_key(ask, trip.key)
+        collapse_key = self._collapse_key(ask)
         flight = self.flights.flight(collapse_key)
         if flight is None:
             task = self.flights.start(

@@ -269,3 +269,18 @@ def test_hostile_requests_and_origin_headers_never_raise(
     for response in asyncio.run(twice()):
         assert response.status in (200, 304, 400)
         assert (response.headers.get("cache-status") or "").startswith("popcache")
+
+
+async def test_concurrent_stale_hits_start_one_background_revalidation():
+    async def slow(request: EdgeRequest) -> EdgeResponse:
+        await asyncio.sleep(0.05)
+        return await ok("public, max-age=10, stale-while-revalidate=60")(request)
+
+    harness = Harness(slow)
+    await harness.get()
+    harness.background.clear()
+    harness.now += 15
+    await asyncio.gather(*(harness.get() for _ in range(5)))
+    assert len(harness.background) == 1
+    await harness.background[0]
+    assert len(harness.sent) == 2
