@@ -99,7 +99,8 @@ class Emulator:
             web.Server(door.handle, access_log=None), handle_signals=False
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        # A deep accept queue: a burst of new clients (a stampede) waits, never bounces.
+        site = web.TCPSite(self._runner, host, port, backlog=1024)
         await site.start()
         bound = self._runner.addresses[0]
         self.url = f"http://{bound[0]}:{bound[1]}"
