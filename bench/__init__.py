@@ -1,1 +1,2 @@
-"""popcache's benchmarks: ``python -m bench`` prints one table of ratios measured side by side."""
+"""popcache's benchmarks: ``python -m bench`` prints a Markdown table a section, each measured
+side by side with its reference, and whether each meets its target."""

@@ -1,0 +1,36 @@
+"""What the sections measure: the configs and the command lines of the servers under test.
+
+Each command takes the port to listen on (0: any); ``python -m emulator dev`` runs in the same
+interpreter as the bench.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+# The foundation benchmark's worker: a constant response, no origin, no cache.
+TRIVIAL = HERE / "workers" / "trivial" / "wrangler.toml"
+# The edge bundle: the caching proxy in front of the storefront origin.
+EDGE = REPO / "wrangler.toml"
+# An origin nobody listens on: the trivial worker never calls it.
+NO_ORIGIN = "http://127.0.0.1:9"
+_DEV = [sys.executable, "-m", "emulator", "dev", "--in-memory", "--no-reload"]
+
+
+def bare(port: int) -> list[str]:
+    """The anchor: bare aiohttp answering the trivial worker's body."""
+    return [sys.executable, str(HERE / "bare.py"), "--port", str(port)]
+
+
+def trivial(port: int) -> list[str]:
+    """The emulator running the trivial worker."""
+    return [*_DEV, "-c", str(TRIVIAL), "--origin", NO_ORIGIN, "--port", str(port)]
+
+
+def edge(port: int, origin_port: int) -> list[str]:
+    """The emulator's default: the repository's edge bundle (``./wrangler.toml``) in front of
+    the embedded demo origin."""
+    return [*_DEV, "--port", str(port), "--origin-port", str(origin_port)]
