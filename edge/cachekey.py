@@ -2,7 +2,8 @@
 
 The Workers Cache API keys entries by absolute URL, so a key is a URL built from the normalised
 request URL plus every slot that must split the cache: the request's scheme, the deploy version,
-the content class, a scope (a zone id once geofencing lands) and a variant for ``Vary``.
+the content class, a scope (a zone id once geofencing lands) and a variant for ``Vary``
+(``variants.variant_id``).
 
 Normalisation is RFC 3986 §6.2.2 (case, percent-encoding, dot segments by §5.2.4) and §6.2.3
 (default port, empty path), after the WHATWG URL Standard's basic URL parser (§4.4) strips
@@ -15,13 +16,10 @@ Pure and standard-library only: it runs in the Python Worker (Pyodide).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import json
 import math
 import re
 import string
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -34,10 +32,6 @@ __all__ = [
     "cache_key",
     "geohash",
     "normalize",
-    "normalize_accept_encoding",
-    "normalize_accept_language",
-    "variant_id",
-    "vary_fields",
 ]
 
 DEFAULT_TRACKING_PARAMS: tuple[str, ...] = (
@@ -62,10 +56,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 _TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §5.6.2
-_LANGUAGE_RANGE = re.compile(r"\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # RFC 4647 §2.1
-_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")  # RFC 9110 §12.4.2
-_CODINGS = ("br", "gzip", "zstd")
 _GEOHASH = "0123456789bcdefghjkmnpqrstuvwxyz"
 
 
@@ -264,76 +254,6 @@ def cache_key(
         f"https://{url.host}/~popcache/{scheme}/{encoded}/~{quote(variant, safe='')}"
         f"/~{url.geocell or ''}{url.path}{'?' if query else ''}{query}"
     )
-
-
-def vary_fields(vary: str | None, allowlist: frozenset[str]) -> tuple[str, ...] | None:
-    """The sorted lower-case field names a ``Vary`` value lists (RFC 9110 §12.5.5).
-
-    None when the response is not storable by field values: ``*``, or a name outside
-    ``allowlist``. An empty tuple when there is no ``Vary`` or it names nothing.
-    """
-    names = {name.strip(" \t").lower() for name in (vary or "").split(",")} - {""}
-    if "*" in names or not names <= {name.lower() for name in allowlist}:
-        return None
-    return tuple(sorted(names))
-
-
-def variant_id(
-    fields: tuple[str, ...], header: Callable[[str], str | None], generation: str
-) -> str:
-    """A short stable id for the request's values of ``fields`` (lower-case, as from vary_fields).
-
-    ``generation`` plus the first 16 hex digits of a SHA-256 over the normalised values: an
-    absent field differs from an empty one, and equivalent values share an id.
-    """
-    values = [_field_value(name, header(name)) for name in fields]
-    digest = hashlib.sha256(json.dumps([fields, values]).encode()).hexdigest()[:16]
-    return f"{generation}.{digest}"
-
-
-def _field_value(name: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if name == "accept-encoding":
-        return normalize_accept_encoding(value)
-    if name == "accept-language":
-        return normalize_accept_language(value)
-    return re.sub(r"[ \t]+", " ", value.strip(" \t"))
-
-
-def normalize_accept_encoding(value: str | None) -> str:
-    """The codings among br, gzip and zstd that ``value`` accepts, sorted: e.g. "br,gzip".
-
-    Raw ``Accept-Encoding`` values are too varied to key a cache on (RFC 9110 §12.5.3). ``*``
-    stands for every coding not listed; a weight of 0 refuses; malformed elements are skipped.
-    """
-    weights = dict(_weighted(value, _TOKEN))
-    default = weights.get("*", 0.0)
-    return ",".join(coding for coding in _CODINGS if weights.get(coding, default) > 0)
-
-
-def normalize_accept_language(value: str | None) -> str:
-    """The most preferred language range of ``value``, lower-case: e.g. "en-us" (or "*").
-
-    Highest weight wins, the first listed among equals (RFC 9110 §12.5.4, RFC 4647 §2.1); ""
-    when there is none with a weight above 0.
-    """
-    best, best_weight = "", 0.0
-    for language, weight in _weighted(value, _LANGUAGE_RANGE):
-        if weight > best_weight:
-            best, best_weight = language, weight
-    return best
-
-
-def _weighted(value: str | None, item: re.Pattern[str]) -> Iterator[tuple[str, float]]:
-    """Lower-case ``(item, weight)`` for each well-formed element of a list (RFC 9110 §12.4.2)."""
-    for element in (value or "").split(","):
-        name, semicolon, weight = (part.strip(" \t") for part in element.partition(";"))
-        key, _, q = weight.partition("=")
-        if item.fullmatch(name) and (
-            not semicolon or (key.lower() == "q" and _QVALUE.fullmatch(q))
-        ):
-            yield name.lower(), float(q) if semicolon else 1.0
 
 
 def geohash(lat: float, lon: float, precision: int) -> str:

@@ -23,8 +23,6 @@ from cachekey import (
     NormalizedURL,
     cache_key,
     normalize,
-    variant_id,
-    vary_fields,
 )
 from cachestatus import CacheStatus
 from collapse import Collapser
@@ -37,6 +35,7 @@ from respond import VARIANTS_FIELD, finish, from_origin, from_store
 from routes import Routes, Rule
 from store import Store
 from upstream import OriginError, client_fields, forwarded_headers, origin_url
+from variants import variant_id, vary_fields
 
 __all__ = ["GLOBAL_SCOPE", "Proxy", "Runtime"]
 
