@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .badrequests import ProblemServer
 from .clock import Clock, SystemClock
 from .env import build_env
 from .frontdoor import FrontDoor
@@ -96,7 +97,7 @@ class Emulator:
             self.topology, self.pops, self._city_index, lambda: self.clock.now() * 1000.0
         )
         self._runner = web.ServerRunner(
-            web.Server(door.handle, access_log=None), handle_signals=False
+            ProblemServer(door.handle, access_log=None), handle_signals=False
         )
         await self._runner.setup()
         # A deep accept queue: a burst of new clients (a stampede) waits, never bounces.

@@ -1,5 +1,6 @@
 """The emulator driven over real HTTP: a sample Worker on three PoPs, a real origin on loopback."""
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -309,3 +310,30 @@ async def test_x_forwarded_for_gets_the_client_appended_as_cloudflare_does(
         seen = await response.json()
     assert seen["x-forwarded-for"] == "10.0.0.1, 203.0.113.9"
     assert seen["cf-connecting-ip"] == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b"GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n", "request-line"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "headers"),
+        (b"GET /%00?\xff HTTP/1.1\r\nHost: x\r\n\r\n", "url"),
+        (b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", "request-line"),
+    ],
+    ids=["request-line", "header", "url", "too-long"],
+)
+async def test_a_malformed_request_is_a_400_problem_naming_the_part(
+    popcache_emulator, sample_config, raw, field
+):
+    emu = await popcache_emulator(sample_config)
+    host, port = emu.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(raw)
+    await writer.drain()
+    head, _, body = (await reader.read()).partition(b"\r\n\r\n")
+    writer.close()
+    assert head.startswith(b"HTTP/1.0 400") or head.startswith(b"HTTP/1.1 400")
+    assert b"application/problem+json" in head.lower()
+    problem = json.loads(body)
+    assert (problem["status"], problem["field"]) == (400, field)
+    assert problem["detail"]
