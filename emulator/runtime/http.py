@@ -54,8 +54,8 @@ BodyInit = str | bytes | bytearray | memoryview | ReadableStream | None
 
 def body_bytes(body: BodyInit) -> bytes | None:
     """Bytes of any accepted body type; ``None`` for no body."""
-    if body is None:
-        return None
+    if body is None or type(body) is bytes:  # bytes are immutable: no copy needed
+        return body
     if isinstance(body, str):
         return body.encode()
     if isinstance(body, ReadableStream):
