@@ -159,7 +159,10 @@ class Proxy:
             entry = await _match(runtime.store, key)
         record = self._record(entry.headers.get(STORED_FIELD)) if entry is not None else None
         if entry is None or record is None:
-            ask.status.fwd = "vary-miss" if variants is not None else "uri-miss"
+            # RFC 9211 §2.2: "miss" when something was stored but is of no use (damaged).
+            ask.status.fwd = (
+                "miss" if entry is not None else "vary-miss" if variants is not None else "uri-miss"
+            )
             return await self._fly(ask, runtime, caching, None, variants=variants)
         now = runtime.now()
         state = lookup(record, now, caching)

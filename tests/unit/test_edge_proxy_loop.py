@@ -89,7 +89,7 @@ async def test_a_damaged_stored_record_is_a_miss():
     for entry in harness.store.entries.values():
         entry.headers.set("popcache-stored", "{not json")
     response = await harness.get()
-    assert "fwd=uri-miss" in detail(response)
+    assert "fwd=miss" in detail(response)
     assert len(harness.sent) == 2
 
 
