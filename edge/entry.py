@@ -72,21 +72,22 @@ class _CacheStore:
         return bool(await self._cache.delete(key))
 
 
+def _now() -> float:
+    return Date.now() / 1000.0
+
+
 class Default(WorkerEntrypoint):
     async def fetch(self, request: Request) -> Response:
         version = getattr(self.env, "CF_VERSION_METADATA", None)
         proxy = _proxy(self.env.ORIGIN, version.id if version is not None else "dev")
-        headers = Fields.lowered(request.js_object.headers)
-        body = None if request.method in ("GET", "HEAD") else await request.bytes()
+        incoming = request.js_object  # the JS request: plain strings, no SDK conversions
+        method = incoming.method
+        headers = Fields.lowered(incoming.headers)
+        body = None if method in ("GET", "HEAD") else await request.bytes()
         edge_request = EdgeRequest(
-            request.method, request.url, headers, body, headers.get("cf-connecting-ip")
+            method, incoming.url, headers, body, headers.get("cf-connecting-ip")
         )
-        runtime = Runtime(
-            origin=_origin,
-            store=_CacheStore(caches.default),
-            now=lambda: Date.now() / 1000.0,
-            wait_until=self.ctx.waitUntil,
-        )
+        runtime = Runtime(_origin, _CacheStore(caches.default), _now, self.ctx.waitUntil)
         response = await proxy.handle(edge_request, runtime)
         body = response.body or None  # 204/304 and HEAD answers have a null body
         return Response(body, status=response.status, headers=list(response.headers))
