@@ -16,6 +16,7 @@ from aiohttp import http_exceptions, web
 from aiohttp.web_protocol import RequestHandler
 
 from .errors import PROBLEM_JSON, ProblemError
+from .frontdoor import SERVER
 
 __all__ = ["ProblemServer"]
 
@@ -53,7 +54,12 @@ class _ProblemHandler(RequestHandler):
         detail = " ".join(kept).rstrip(":") or HTTPStatus(status).description
         log.info("bad request from %s: %s", request.remote, detail)
         problem = ProblemError(status, HTTPStatus(status).phrase, detail, _field(exc, detail))
-        response = web.Response(status=status, body=problem.body(), content_type=PROBLEM_JSON)
+        response = web.Response(
+            status=status,
+            body=problem.body(),
+            content_type=PROBLEM_JSON,
+            headers={"Server": SERVER},
+        )
         response.force_close()
         return response
 

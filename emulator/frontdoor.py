@@ -28,13 +28,22 @@ from .runtime.http import JsRequest, JsResponse
 from .runtime.jsproxy import JsObject
 from .topology import Placement, Topology
 
-__all__ = ["FrontDoor"]
+__all__ = ["SERVER", "FrontDoor"]
 
-# Headers the emulator computes for the response itself.
+# Headers the emulator computes for the response itself (Cloudflare's edge answers with
+# `Server: cloudflare` whatever the worker or its origin said).
 _DROPPED_RESPONSE_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
+    {
+        "content-length",
+        "transfer-encoding",
+        "content-encoding",
+        "connection",
+        "keep-alive",
+        "server",
+    }
 )
 _CONTROL_PREFIX = "x-popcache-"
+SERVER = "cloudflare"
 _BODYLESS = frozenset({"GET", "HEAD"})
 # Request headers Cloudflare's edge sets itself (a client's own values are replaced, except
 # X-Forwarded-For, which it appends the client's address to).
@@ -148,6 +157,7 @@ class FrontDoor:
             if field[0] not in _DROPPED_RESPONSE_HEADERS:
                 headers.append(field)
         headers.append(("CF-Ray", ray))
+        headers.append(("Server", SERVER))
         return web.Response(
             status=response.status,
             reason=response.statusText or None,
@@ -159,7 +169,7 @@ class FrontDoor:
         return web.Response(
             status=problem.status,
             body=problem.body(),
-            headers={"Content-Type": PROBLEM_JSON, "CF-Ray": self._ray(colo)},
+            headers={"Content-Type": PROBLEM_JSON, "CF-Ray": self._ray(colo), "Server": SERVER},
         )
 
     async def _internal(self, request: web.BaseRequest, pop: Pop, ray: str) -> web.StreamResponse:

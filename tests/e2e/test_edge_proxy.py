@@ -401,3 +401,10 @@ async def test_hostile_requests_are_served_or_refused_never_a_500(edge, target, 
     async with edge.client(pop="SFO").get(target, headers=headers) as response:
         assert response.status < 500
         assert response.headers["Cache-Status"].startswith("popcache")
+
+
+async def test_the_origins_server_header_is_replaced_by_cloudflares(edge, origin):
+    origin.answers(WARM, lambda: answer("x", "public, max-age=60", Server="origin/1.0"))
+    for _ in range(2):
+        _, _, headers = await get(edge, WARM)
+        assert headers.getall("Server") == ["cloudflare"]

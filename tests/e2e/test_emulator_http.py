@@ -334,6 +334,13 @@ async def test_a_malformed_request_is_a_400_problem_naming_the_part(
     writer.close()
     assert head.startswith(b"HTTP/1.0 400") or head.startswith(b"HTTP/1.1 400")
     assert b"application/problem+json" in head.lower()
+    assert b"server: cloudflare" in head.lower()
     problem = json.loads(body)
     assert (problem["status"], problem["field"]) == (400, field)
     assert problem["detail"]
+
+
+async def test_responses_say_server_cloudflare_as_the_edge_does(popcache_emulator, sample_config):
+    emu = await popcache_emulator(sample_config)
+    async with emu.client().get("/") as response:
+        assert response.headers.getall("Server") == ["cloudflare"]
