@@ -8,8 +8,7 @@ failing store loses the entry, never the response.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 
@@ -17,12 +16,13 @@ from cachecontrol import RequestCaching, age_seconds, parse_http_date, response_
 from conditional import freshen
 from freshness import STORED_FIELD, Stored, initial_age
 from messages import EdgeRequest, EdgeResponse, Fields
-from respond import INTERNAL_FIELDS, VARIANTS_FIELD
+from respond import INTERNAL_FIELDS
 from routes import ClassPolicy
 from storable import Exchange, storage
-from store import Store
+from store import Store, quietly
 from tags import response_tags, tag_header
-from upstream import OriginError
+from upstream import Origin, OriginError, reach
+from variants import VARIANTS_FIELD, marker
 
 __all__ = ["Outcome", "Stale", "Trip", "fly"]
 
@@ -47,7 +47,7 @@ class Trip:
     request: EdgeRequest  # shaped for the origin already
     key: str  # where a response without Vary is stored
     variant_key: Callable[[tuple[str, ...], str], str]  # (fields, generation) -> key
-    variants: tuple[str, str] | None  # (generation, fields) of the stored Vary marker
+    variants: tuple[str, tuple[str, ...]] | None  # (generation, fields) of the Vary marker
     policy: ClassPolicy
     rule: str
     caching: RequestCaching
@@ -76,17 +76,11 @@ class Outcome:
         )
 
 
-Origin = Callable[[EdgeRequest], Awaitable[EdgeResponse]]
-
-
 async def fly(trip: Trip, origin: Origin, store: Store, now: Callable[[], float]) -> Outcome:
     """Fetch within the policy's timeout, then store what may be stored."""
     request_time = now()
     try:
-        response = await asyncio.wait_for(origin(trip.request), trip.policy.timeout)
-    except TimeoutError:
-        detail = f"the origin did not answer within {trip.policy.timeout:g} s"
-        return Outcome(error=OriginError("http_response_timeout", detail))
+        response = await reach(origin, trip.request, trip.policy.timeout)
     except OriginError as exc:
         return Outcome(error=exc)
     response_time = now()
@@ -122,7 +116,7 @@ async def fly(trip: Trip, origin: Origin, store: Store, now: Callable[[], float]
     )
     if isinstance(decision, str):
         if trip.stale is not None and response.status < 500:
-            await _quietly(store.delete(trip.stale.key))  # the origin no longer allows it
+            await quietly(store.delete(trip.stale.key))  # the origin no longer allows it
         return Outcome(response, refusal=decision, origin_status=origin_status)
     record = Stored(
         response_time=response_time,
@@ -173,18 +167,9 @@ async def _store(
     key = trip.key
     if fields:
         known = trip.variants
-        generation = known[0] if known and known[1] == ",".join(fields) else f"{int(now * 1e6):x}"
-        marker = Fields([*storage_fields, (VARIANTS_FIELD, f"{generation} {','.join(fields)}")])
-        if not await _quietly(store.put(trip.key, EdgeResponse(200, marker, b""))):
+        generation = known[0] if known and known[1] == fields else f"{int(now * 1e6):x}"
+        variants = Fields([*storage_fields, (VARIANTS_FIELD, marker(generation, fields))])
+        if not await quietly(store.put(trip.key, EdgeResponse(200, variants, b""))):
             return False
         key = trip.variant_key(fields, generation)
-    return await _quietly(store.put(key, EdgeResponse(response.status, headers, response.body)))
-
-
-async def _quietly(operation: Awaitable[object]) -> bool:
-    """Run a cache write; a failure costs the entry, never the response."""
-    try:
-        await operation
-    except Exception:
-        return False
-    return True
+    return await quietly(store.put(key, EdgeResponse(response.status, headers, response.body)))

@@ -11,8 +11,9 @@ from http import HTTPStatus
 
 from cachestatus import proxy_status
 from messages import EdgeResponse, Fields
+from upstream import OriginError
 
-__all__ = ["PROBLEM_TYPE", "origin_problem", "problem"]
+__all__ = ["PROBLEM_TYPE", "origin_failure", "problem"]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -31,8 +32,9 @@ def problem(status: int, detail: str, *, field: str | None = None) -> EdgeRespon
     return EdgeResponse(status, headers, json.dumps(body).encode())
 
 
-def origin_problem(status: int, error: str, detail: str) -> EdgeResponse:
-    """A 502/504 for an origin that could not answer, with its ``Proxy-Status``."""
-    response = problem(status, detail, field="origin")
-    response.headers.set("proxy-status", proxy_status(error, details=detail))
+def origin_failure(error: OriginError) -> EdgeResponse:
+    """A 504 for an origin too slow, a 502 for one that gave no answer, with ``Proxy-Status``."""
+    status = 504 if error.error == "http_response_timeout" else 502
+    response = problem(status, error.detail, field="origin")
+    response.headers.set("proxy-status", proxy_status(error.error, details=error.detail))
     return response

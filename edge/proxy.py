@@ -27,15 +27,23 @@ from cachekey import (
 from cachestatus import CacheStatus
 from collapse import Collapser
 from conditional import CLIENT_CONDITIONALS, validators
-from flight import Origin, Outcome, Stale, Trip, fly
+from flight import Outcome, Stale, Trip, fly
 from freshness import STORED_FIELD, Lookup, Stored, lookup
 from messages import EdgeRequest, EdgeResponse
-from problem import origin_problem, problem
-from respond import VARIANTS_FIELD, finish, from_origin, from_store
+from problem import origin_failure, problem
+from respond import finish, from_origin, from_store
 from routes import Routes, Rule
-from store import Store
-from upstream import OriginError, client_fields, forwarded_headers, origin_url
-from variants import variant_id, vary_fields
+from store import Store, match_quietly, quietly
+from upstream import (
+    Origin,
+    OriginError,
+    client_fields,
+    forwarded_headers,
+    origin_url,
+    reach,
+    too_slow,
+)
+from variants import VARIANTS_FIELD, read_marker, variant_id, vary_fields
 
 __all__ = ["GLOBAL_SCOPE", "Proxy", "Runtime"]
 
@@ -148,15 +156,14 @@ class Proxy:
         )
 
     async def _cached(self, ask: _Ask, runtime: Runtime, caching: RequestCaching) -> EdgeResponse:
-        entry = await _match(runtime.store, ask.key)
-        variants = _variants(entry)
+        entry = await match_quietly(runtime.store, ask.key)
+        variants = read_marker(entry.headers.get(VARIANTS_FIELD)) if entry is not None else None
         key = ask.key
         if variants is not None:
-            generation, names = variants
-            fields = tuple(names.split(","))
+            generation, fields = variants
             variant = variant_id(fields, ask.request.headers.get, generation)
             key = self._key(ask.url, ask.rule, variant)
-            entry = await _match(runtime.store, key)
+            entry = await match_quietly(runtime.store, key)
         record = self._record(entry.headers.get(STORED_FIELD)) if entry is not None else None
         if entry is None or record is None:
             # RFC 9211 §2.2: "miss" when something was stored but is of no use (damaged).
@@ -199,7 +206,7 @@ class Proxy:
         ask: _Ask,
         caching: RequestCaching,
         stale: Stale | None,
-        variants: tuple[str, str] | None,
+        variants: tuple[str, tuple[str, ...]] | None,
     ) -> Trip:
         request = ask.request
         headers = forwarded_headers(request.headers).without(CLIENT_CONDITIONALS)
@@ -239,7 +246,7 @@ class Proxy:
         caching: RequestCaching,
         stale: Stale | None,
         *,
-        variants: tuple[str, str] | None = None,
+        variants: tuple[str, tuple[str, ...]] | None = None,
         collapse: bool = True,
     ) -> EdgeResponse:
         trip = self._trip(ask, caching, stale, variants)
@@ -267,8 +274,7 @@ class Proxy:
         try:
             return await asyncio.wait_for(asyncio.shield(flight), patience)
         except TimeoutError:
-            detail = f"the origin did not answer within {patience:g} s"
-            return Outcome(error=OriginError("http_response_timeout", detail))
+            return Outcome(error=too_slow(patience))
 
     def _answer(self, ask: _Ask, outcome: Outcome, stale: Stale | None, now: float) -> EdgeResponse:
         status = ask.status
@@ -279,7 +285,8 @@ class Proxy:
             status.detail = "stale-if-error"
             return self._answer_stored(ask, stale.entry, stale.record, now)
         if outcome.response is None:
-            return finish(_origin_failure(outcome.error), ask.request, status)
+            assert outcome.error is not None, "an outcome without a response carries its error"
+            return finish(origin_failure(outcome.error), ask.request, status)
         if outcome.record is not None:
             status.stored, status.ttl = True, outcome.record.ttl(now)
         elif status.detail is None:
@@ -301,14 +308,10 @@ class Proxy:
         forward = EdgeRequest(
             request.method, origin_url(self.origin, request.url), headers, request.body
         )
-        timeout = ask.rule.policy.timeout
         try:
-            response = await asyncio.wait_for(runtime.origin(forward), timeout)
-        except TimeoutError:
-            error = OriginError("http_response_timeout", f"no answer within {timeout:g} s")
-            return finish(_origin_failure(error), request, ask.status)
+            response = await reach(runtime.origin, forward, ask.rule.policy.timeout)
         except OriginError as exc:
-            return finish(_origin_failure(exc), request, ask.status)
+            return finish(origin_failure(exc), request, ask.status)
         ask.status.fwd_status = response.status
         return finish(
             from_origin(response, ask.rule.policy, None, runtime.now()), request, ask.status
@@ -330,35 +333,5 @@ class Proxy:
             except InvalidURL:
                 continue
             if url.host == ask.url.host:  # RFC 9111 §4.4: never on another host's word
-                await _delete(runtime.store, key)
+                await quietly(runtime.store.delete(key))
         return response
-
-
-def _origin_failure(error: OriginError | None) -> EdgeResponse:
-    assert error is not None, "an outcome without a response carries its error"
-    if error.error == "http_response_timeout":
-        return origin_problem(504, error.error, error.detail)
-    return origin_problem(502, error.error, error.detail)
-
-
-def _variants(entry: EdgeResponse | None) -> tuple[str, str] | None:
-    """(generation, fields) of a Vary marker entry."""
-    if entry is None or (value := entry.headers.get(VARIANTS_FIELD)) is None:
-        return None
-    generation, _, names = value.partition(" ")
-    return (generation, names) if generation and names else None
-
-
-async def _match(store: Store, key: str) -> EdgeResponse | None:
-    """A lookup; a failing cache is a miss, never an error."""
-    try:
-        return await store.match(key)
-    except Exception:
-        return None
-
-
-async def _delete(store: Store, key: str) -> None:
-    try:
-        await store.delete(key)
-    except Exception:
-        return

@@ -13,10 +13,9 @@ from freshness import STORED_FIELD, Stored
 from messages import EdgeRequest, EdgeResponse, Fields
 from routes import ClassPolicy
 from tags import TAG_HEADERS
+from variants import VARIANTS_FIELD
 
-__all__ = ["INTERNAL_FIELDS", "VARIANTS_FIELD", "finish", "from_origin", "from_store"]
-
-VARIANTS_FIELD = "popcache-variants"
+__all__ = ["INTERNAL_FIELDS", "finish", "from_origin", "from_store"]
 # Fields of a stored or origin response that are the edge's business, or the runtime's to set.
 INTERNAL_FIELDS = (
     frozenset(

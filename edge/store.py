@@ -8,11 +8,12 @@ proxy's own ``EdgeResponse``. The Cache API decides retention from the stored re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Protocol
 
 from messages import EdgeResponse
 
-__all__ = ["Store"]
+__all__ = ["Store", "match_quietly", "quietly"]
 
 
 class Store(Protocol):
@@ -27,3 +28,21 @@ class Store(Protocol):
     async def delete(self, key: str) -> bool:
         """Remove ``key``; whether something was removed."""
         ...
+
+
+async def quietly(operation: Awaitable[object]) -> bool:
+    """Run a cache write or delete; whether it worked. A failing cache costs the entry, never
+    the response: the Cache API may fail in any way, and the request goes on."""
+    try:
+        await operation
+    except Exception:
+        return False
+    return True
+
+
+async def match_quietly(store: Store, key: str) -> EdgeResponse | None:
+    """A lookup; a failing cache is a miss, never an error."""
+    try:
+        return await store.match(key)
+    except Exception:
+        return None

@@ -8,12 +8,22 @@ scheme travel as ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` and the client's a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
-from messages import Fields
+from messages import EdgeRequest, EdgeResponse, Fields
 
-__all__ = ["HOP_BY_HOP", "OriginError", "client_fields", "forwarded_headers", "origin_url"]
+__all__ = [
+    "HOP_BY_HOP",
+    "Origin",
+    "OriginError",
+    "client_fields",
+    "forwarded_headers",
+    "origin_url",
+    "reach",
+    "too_slow",
+]
 
 HOP_BY_HOP = frozenset(
     {
@@ -67,3 +77,19 @@ class OriginError(Exception):
         super().__init__(detail)
         self.error = error
         self.detail = detail
+
+
+Origin = Callable[[EdgeRequest], Awaitable[EdgeResponse]]
+
+
+async def reach(origin: Origin, request: EdgeRequest, within: float) -> EdgeResponse:
+    """The origin's answer within ``within`` seconds, else OriginError (RFC 9209 §2.3.10)."""
+    try:
+        return await asyncio.wait_for(origin(request), within)
+    except TimeoutError:
+        raise too_slow(within) from None
+
+
+def too_slow(timeout: float) -> OriginError:
+    """The error of an origin that did not answer within ``timeout`` seconds."""
+    return OriginError("http_response_timeout", f"the origin did not answer within {timeout:g} s")

@@ -15,8 +15,11 @@ import re
 from collections.abc import Callable, Iterator
 
 __all__ = [
+    "VARIANTS_FIELD",
+    "marker",
     "normalize_accept_encoding",
     "normalize_accept_language",
+    "read_marker",
     "variant_id",
     "vary_fields",
 ]
@@ -25,6 +28,20 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 §5.6.2
 _LANGUAGE_RANGE = re.compile(r"\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")  # RFC 4647 §2.1
 _QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")  # RFC 9110 §12.4.2
 _CODINGS = ("br", "gzip", "zstd")
+# The field of a base entry that stands for its variants: "<generation> <field>,<field>".
+VARIANTS_FIELD = "popcache-variants"
+
+
+def marker(generation: str, fields: tuple[str, ...]) -> str:
+    """The ``Popcache-Variants`` value for variants of ``fields`` under ``generation``."""
+    return f"{generation} {','.join(fields)}"
+
+
+def read_marker(value: str | None) -> tuple[str, tuple[str, ...]] | None:
+    """(generation, fields) of a ``Popcache-Variants`` value; None when absent or damaged."""
+    generation, _, names = (value or "").partition(" ")
+    fields = tuple(name for name in names.split(",") if name)
+    return (generation, fields) if generation and fields else None
 
 
 def vary_fields(vary: str | None, allowlist: frozenset[str]) -> tuple[str, ...] | None:

@@ -1,9 +1,12 @@
 """The edge forwards to the origin's URL with the request's own headers minus hop-by-hop ones."""
 
+import asyncio
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from upstream import HOP_BY_HOP, client_fields, forwarded_headers, origin_url
+from messages import EdgeRequest, EdgeResponse, Fields
+from upstream import HOP_BY_HOP, OriginError, client_fields, forwarded_headers, origin_url, reach
 
 
 @pytest.mark.parametrize(
@@ -59,3 +62,13 @@ def test_the_origin_learns_the_storefront_host_and_scheme():
 def test_the_client_address_ends_the_forwarded_for_chain_once(forwarded_for, chain):
     fields = dict(client_fields("http://shop.example/", "203.0.113.9", forwarded_for))
     assert (fields["x-forwarded-for"], fields["cf-connecting-ip"]) == (chain, "203.0.113.9")
+
+
+async def test_an_origin_slower_than_its_time_is_an_http_response_timeout():
+    async def slow(request: EdgeRequest) -> EdgeResponse:
+        await asyncio.sleep(1)
+        return EdgeResponse(200)
+
+    with pytest.raises(OriginError) as caught:
+        await reach(slow, EdgeRequest("GET", "http://o/", Fields()), 0.01)
+    assert caught.value.error == "http_response_timeout"

@@ -5,7 +5,14 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from variants import normalize_accept_encoding, normalize_accept_language, variant_id, vary_fields
+from variants import (
+    marker,
+    normalize_accept_encoding,
+    normalize_accept_language,
+    read_marker,
+    variant_id,
+    vary_fields,
+)
 
 ALLOWED = frozenset({"accept-encoding", "accept-language", "x-device"})
 
@@ -134,3 +141,15 @@ def test_accept_language_becomes_the_most_preferred_range(value, expected):
 def test_accept_encoding_is_always_a_sorted_subset_of_the_codings(value):
     codings = normalize_accept_encoding(value)
     assert codings == ",".join(sorted(set(codings.split(",")) & {"br", "gzip", "zstd"}))
+
+
+def test_a_marker_reads_back_as_its_generation_and_fields():
+    assert read_marker(marker("g1", ("accept-language", "edge-geo-zone"))) == (
+        "g1",
+        ("accept-language", "edge-geo-zone"),
+    )
+
+
+@pytest.mark.parametrize("damaged", [None, "", "g1", "g1 ", " accept", "g1 ,"])
+def test_a_damaged_marker_reads_as_none(damaged):
+    assert read_marker(damaged) is None
