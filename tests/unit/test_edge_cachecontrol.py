@@ -1,5 +1,6 @@
 """A shared cache reads Cache-Control, CDN-Cache-Control, Expires, Age and Pragma per RFC 9111."""
 
+import dataclasses
 from email.utils import formatdate
 
 import pytest
@@ -180,19 +181,23 @@ def test_age_is_delta_seconds_else_zero_rfc9111_5_1(value, expected):
 # response_caching, RFC 9111 §4.2.1 and RFC 9213
 
 
+# What a response without any caching field amounts to.
+NOTHING = ResponseCaching(
+    lifetime=None,
+    swr=0.0,
+    sie=0.0,
+    no_store=False,
+    no_cache=False,
+    private=False,
+    public=False,
+    must_revalidate=False,
+    s_maxage=False,
+    targeted=False,
+)
+
+
 def test_no_caching_headers_give_no_explicit_lifetime():
-    assert _response() == ResponseCaching(
-        lifetime=None,
-        swr=0.0,
-        sie=0.0,
-        no_store=False,
-        no_cache=False,
-        private=False,
-        public=False,
-        must_revalidate=False,
-        s_maxage=False,
-        targeted=False,
-    )
+    assert _response() == NOTHING
 
 
 def test_max_age_is_the_lifetime_rfc9111_5_2_2_1():
@@ -269,18 +274,7 @@ def test_cdn_cache_control_alone_decides_rfc9213_2_2():
         expires="0",
         pragma="no-cache",
     )
-    assert caching == ResponseCaching(
-        lifetime=600,
-        swr=60.0,
-        sie=0.0,
-        no_store=False,
-        no_cache=False,
-        private=False,
-        public=False,
-        must_revalidate=False,
-        s_maxage=False,
-        targeted=True,
-    )
+    assert caching == dataclasses.replace(NOTHING, lifetime=600, swr=60.0, targeted=True)
 
 
 def test_cdn_cache_control_s_maxage_wins_over_its_max_age():

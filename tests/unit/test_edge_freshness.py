@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from cachecontrol import RequestCaching, ResponseCaching, request_caching
+from cachecontrol import RequestCaching, ResponseCaching, request_caching, response_caching
 from freshness import Lifetimes, Lookup, Stored, initial_age, lifetimes, lookup
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,19 +14,11 @@ HOT, WARM, COLD, ORIGIN = (ROUTES.policy(name) for name in ("hot", "warm", "cold
 
 
 def caching(**fields: object) -> ResponseCaching:
-    defaults: dict[str, object] = {
-        "lifetime": None,
-        "swr": 0.0,
-        "sie": 0.0,
-        "no_store": False,
-        "no_cache": False,
-        "private": False,
-        "public": False,
-        "must_revalidate": False,
-        "s_maxage": False,
-        "targeted": False,
-    }
-    return ResponseCaching(**{**defaults, **fields})  # type: ignore[arg-type]
+    """The caching of a response that states only ``fields``."""
+    nothing = response_caching(
+        cache_control=None, cdn_cache_control=None, expires=None, date=None, pragma=None, now=0.0
+    )
+    return replace(nothing, **fields)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
