@@ -3,6 +3,7 @@
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
                  [--topology FILE] [--no-reload]
     popcache origin [--port 8788] [--db FILE]
+    popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
 
 Any usage or configuration error prints one line naming the file (or option) and exits 2.
 """
@@ -78,6 +79,25 @@ def _parser() -> argparse.ArgumentParser:
     origin.add_argument("--host", default="127.0.0.1")
     origin.add_argument("--port", type=int, default=8788)
     origin.add_argument("--db", type=Path, default=Path(".popcache/state/origin.sqlite3"))
+    build = commands.add_parser(
+        "build", help="vendor the bundle's pinned Python packages into python_modules/"
+    )
+    build.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        help="wrangler.toml (default: ./wrangler.toml, else the popcache edge bundle)",
+    )
+    build.add_argument(
+        "-r",
+        "--requirements",
+        type=Path,
+        help="exact pins, one name==version a line (default: edge-requirements.txt beside "
+        "wrangler.toml)",
+    )
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even when python_modules/ is up to date"
+    )
     return parser
 
 
@@ -85,6 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s", stream=sys.stderr)
     try:
+        if args.command == "build":
+            from .build import build
+
+            for line in build(
+                args.config or _default_config(), args.requirements, force=args.force
+            ):
+                print(line)
+            return 0
         if args.command == "dev":
             config = load_config(args.config or _default_config())
             for warning in config.warnings:
