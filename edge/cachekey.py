@@ -127,7 +127,7 @@ def _host(authority: str, default_port: int) -> str:
         if not bracket or not _IPV6.fullmatch(literal) or port[:1] not in ("", ":"):
             raise InvalidURL("invalid host")
         try:
-            host = f"[{ipaddress.IPv6Address(literal).compressed}]"
+            host = f"[{_ipv6(ipaddress.IPv6Address(literal))}]"
         except ValueError as exc:
             raise InvalidURL("invalid host") from exc
         port = port[1:]
@@ -155,6 +155,15 @@ def _escape(match: re.Match[str]) -> str:
         char = chr(int(text[1:], 16))
         return char if char in _UNRESERVED else text.upper()
     return "".join(f"%{byte:02X}" for byte in text.encode())
+
+
+def _ipv6(address: ipaddress.IPv6Address) -> str:
+    """The WHATWG serialization: all hex pieces, IPv4-mapped ones too. Python 3.13 and later
+    write ``::ffff:1.2.3.4`` for those, so a key must not trust ``compressed`` to be stable."""
+    if address.ipv4_mapped is None:
+        return address.compressed
+    mapped = int(address) & 0xFFFFFFFF
+    return f"::ffff:{mapped >> 16:x}:{mapped & 0xFFFF:x}"
 
 
 def _remove_dot_segments(path: str) -> str:
