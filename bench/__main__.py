@@ -7,7 +7,8 @@ Sections, in order:
             next to the trivial worker's, and the proxy core's alone;
   hits      cache-hit throughput of the edge bundle through the emulator next to the trivial
             worker (wrk rounds, callgrind instructions);
-  stampede  1,000 concurrent clients on one cold key through one PoP: origin requests, latency.
+  stampede  1,000 concurrent clients on one cold key through one PoP: origin requests, latency;
+  coldstart the bundle's import time inside Pyodide under Node (interpreter start excluded).
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -23,13 +24,14 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from . import edge_hits, edge_overhead, edge_stampede, runtime
+from . import edge_coldstart, edge_hits, edge_overhead, edge_stampede, runtime
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "runtime": runtime.run,
     "overhead": edge_overhead.run,
     "hits": edge_hits.run,
     "stampede": edge_stampede.run,
+    "coldstart": edge_coldstart.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 

@@ -1,0 +1,1 @@
+"""The conformance suite: one set of cases, on the emulator and on the real SDK in Pyodide."""

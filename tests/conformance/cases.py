@@ -1,0 +1,652 @@
+"""The conformance cases: requests in, responses and side effects out, as data.
+
+Each ``Case`` names its worker (``edge``: the repo's bundle; ``probe``: ``probe/entry.py``, which
+reports what the runtime hands a Python Worker), scripts the origin (``Answer``s per path) and
+lists steps: ``Fetch`` (a request as the runtime hands it to the worker), ``Advance`` (the clock),
+``PurgeTags`` (Cloudflare's purge by tag), ``Scheduled`` (a cron event) and ``Queue`` (a batch).
+The driver runs every case on the CPython emulator and on the Pyodide harness with the real SDK
+and compares what each step produced (see ``test_conformance.py``). After every step both legs
+wait for the ``ctx.waitUntil`` work it started (the harness's ``drain``, ``Emulator.drain``), so a
+step's side effects include its background work: when that work starts relative to the response
+is up to each runtime's event loop, and comparing it would compare schedulers. ``Expect`` on a
+step states what the case is about, checked on the real SDK's side, so a case that stops
+exercising its subject fails even when both sides agree. ``known_bug`` marks a case where the
+two differ because of an emulator bug (a strict expected failure until it is fixed).
+
+Every request carries ``BASE_HEADERS``: what a browser sends plus what Cloudflare's edge adds
+before a Worker sees it. Sending ``Accept``, ``Accept-Language``, ``Accept-Encoding`` and
+``User-Agent`` explicitly also keeps each side's HTTP client (Node's fetch, aiohttp) from adding
+its own defaults on the way to the origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .origin import Answer
+
+__all__ = [
+    "BASE_HEADERS",
+    "CASES",
+    "START",
+    "STOREFRONT",
+    "Advance",
+    "Case",
+    "Expect",
+    "Fetch",
+    "PurgeTags",
+    "Queue",
+    "Scheduled",
+]
+
+STOREFRONT = "https://shop.example"
+START = 1_767_225_600.0  # 2026-01-01T00:00:00Z, the emulator's FakeClock default
+BASE_HEADERS: Mapping[str, str] = {
+    "accept": "*/*",
+    "accept-encoding": "gzip, br",
+    "accept-language": "en-GB",
+    "user-agent": "popcache-conformance/1",
+    "cf-connecting-ip": "203.0.113.7",
+    "cf-ipcountry": "US",
+    "cf-ray": "8f3a2b1c0d9e8f7a-SFO",
+    "cf-visitor": '{"scheme":"https"}',
+    "x-forwarded-for": "203.0.113.7",
+    "x-forwarded-proto": "https",
+}
+PRODUCT = "/api/products/BEV-COFFEE"  # class warm: ttl 5m, hints honoured, swr 1m, sie 1h
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a step must show: status, body, members of ``Cache-Status``, origin requests."""
+
+    status: int | None = None
+    body: str | None = None
+    cache_status: frozenset[str] = frozenset()
+    origin_requests: int | None = None
+    absent_headers: frozenset[str] = frozenset()
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fetch:
+    path: str  # a path on STOREFRONT, or an absolute URL
+    method: str = "GET"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str | None = None
+    expect: Expect | None = None
+
+    @property
+    def url(self) -> str:
+        return self.path if "://" in self.path else STOREFRONT + self.path
+
+    def all_headers(self) -> list[tuple[str, str]]:
+        host = self.url.split("://", 1)[1].split("/", 1)[0]
+        fields = {"host": host, **BASE_HEADERS}
+        fields.update({name.lower(): value for name, value in self.headers.items()})
+        return sorted(fields.items())
+
+    def label(self) -> str:
+        extra = ", ".join(f"{name}: {value}" for name, value in self.headers.items())
+        return f"{self.method} {self.path}" + (f" [{extra}]" if extra else "")
+
+
+@dataclass(frozen=True)
+class Advance:
+    seconds: float
+
+    def label(self) -> str:
+        return f"advance {self.seconds:g} s"
+
+
+@dataclass(frozen=True)
+class PurgeTags:
+    tags: tuple[str, ...]
+
+    def label(self) -> str:
+        return f"purge tags {', '.join(self.tags)}"
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    cron: str
+
+    def label(self) -> str:
+        return f"scheduled {self.cron!r}"
+
+
+@dataclass(frozen=True)
+class Queue:
+    queue: str
+    bodies: tuple[object, ...]
+
+    def label(self) -> str:
+        return f"queue {self.queue!r}, {len(self.bodies)} message(s)"
+
+
+Step = Fetch | Advance | PurgeTags | Scheduled | Queue
+
+
+@dataclass(frozen=True)
+class Case:
+    """``known_bug``: the two sides differ here because of a bug (named in it, with the file to
+    fix); the driver marks the case as a strict expected failure until it is fixed."""
+
+    name: str
+    doc: str
+    origin: Mapping[str, Sequence[Answer]]
+    steps: Sequence[Step]
+    known_bug: str | None = None
+    worker: str = "edge"
+
+
+def _cs(*members: str) -> frozenset[str]:
+    return frozenset(members)
+
+
+def _ok(body: str, cache_control: str | None, **headers: str) -> Answer:
+    fields = dict(headers)
+    if cache_control is not None:
+        fields["Cache-Control"] = cache_control
+    return Answer(200, body, {name.replace("_", "-"): value for name, value in fields.items()})
+
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "miss-then-hit",
+        "A first GET misses and is stored; the next one is a hit with its Age, and the origin "
+        "is asked once.",
+        {PRODUCT: [_ok("coffee v1", "public, max-age=60")]},
+        [
+            Fetch(PRODUCT, expect=Expect(200, "coffee v1", _cs("fwd=uri-miss", "stored"), 1)),
+            Advance(7),
+            Fetch(PRODUCT, expect=Expect(200, "coffee v1", _cs("hit", "ttl=53"), 0)),
+        ],
+    ),
+    Case(
+        "tracking-params-share-a-key",
+        "utm_* and gclid are dropped from the key: two URLs that differ only in them share one "
+        "entry (the origin still gets the exact query of the first).",
+        {"/api/products": [_ok("dairy", "public, max-age=60")]},
+        [
+            Fetch("/api/products?category=dairy&utm_source=mail", expect=Expect(origin_requests=1)),
+            Fetch(
+                "/api/products?gclid=x&category=dairy",
+                expect=Expect(200, "dairy", _cs("hit"), 0),
+            ),
+        ],
+    ),
+    Case(
+        "set-cookie-never-stored",
+        "A response that sets a cookie is passed on but never stored.",
+        {PRODUCT: [_ok("mine", "public, max-age=60", Set_Cookie="session=1; Path=/")]},
+        [
+            Fetch(PRODUCT, expect=Expect(200, "mine", _cs("detail=set-cookie"), 1)),
+            Fetch(PRODUCT, expect=Expect(200, "mine", _cs("fwd=uri-miss"), 1)),
+        ],
+    ),
+    Case(
+        "authorization-bypasses",
+        "A request with Authorization is never answered from the cache; the origin gets the "
+        "credentials, and a response that is not public is not stored.",
+        {PRODUCT: [_ok("shared", "max-age=60")]},
+        [
+            Fetch(PRODUCT, expect=Expect(origin_requests=1)),
+            Fetch(
+                PRODUCT,
+                headers={"Authorization": "Bearer t0ken"},
+                expect=Expect(200, "shared", _cs("fwd=request"), 1),
+            ),
+            Fetch(PRODUCT, expect=Expect(200, "shared", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "revalidation-304",
+        "Past its lifetime and stale-while-revalidate, an entry with an ETag is revalidated; "
+        "the origin's 304 refreshes it and the stored body is served.",
+        {
+            PRODUCT: [
+                _ok("v1", "public, max-age=10", ETag='"v1"'),
+                Answer(304, headers={"ETag": '"v1"', "Cache-Control": "public, max-age=30"}),
+            ]
+        },
+        [
+            Fetch(PRODUCT, expect=Expect(200, "v1", _cs("stored"), 1)),
+            Advance(100),
+            Fetch(
+                PRODUCT,
+                expect=Expect(200, "v1", _cs("fwd=stale", "fwd-status=304", "stored"), 1),
+            ),
+            Advance(20),
+            Fetch(PRODUCT, expect=Expect(200, "v1", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "stale-while-revalidate",
+        "Within stale-while-revalidate the stale copy is served at once and one background "
+        "request (ctx.waitUntil, drained after the step) refreshes it: the next GET is a hit on "
+        "the fresh copy.",
+        {
+            PRODUCT: [
+                _ok("v1", "public, max-age=10, stale-while-revalidate=60"),
+                _ok("v2", "public, max-age=10, stale-while-revalidate=60"),
+            ]
+        },
+        [
+            Fetch(PRODUCT, expect=Expect(200, "v1", origin_requests=1)),
+            Advance(15),
+            Fetch(
+                PRODUCT,
+                expect=Expect(
+                    200, "v1", _cs("hit", "fwd=stale", "detail=stale-while-revalidate"), 1
+                ),
+            ),
+            Fetch(PRODUCT, expect=Expect(200, "v2", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "stale-if-error-on-503",
+        "The origin fails with a 503 past the entry's stale-while-revalidate: the stored copy "
+        "is served within stale-if-error, and the 503 is never stored.",
+        {
+            PRODUCT: [
+                _ok("good", "public, max-age=10, stale-if-error=600"),
+                Answer(503, "down", {"Cache-Control": "no-store"}),
+            ]
+        },
+        [
+            Fetch(PRODUCT, expect=Expect(200, "good", origin_requests=1)),
+            Advance(100),
+            Fetch(
+                PRODUCT,
+                expect=Expect(
+                    200, "good", _cs("fwd=stale", "fwd-status=503", "detail=stale-if-error"), 1
+                ),
+            ),
+        ],
+    ),
+    Case(
+        "post-invalidates",
+        "A successful POST to a stored URL goes to the origin as is and removes the entry "
+        "(RFC 9111 §4.4): the next GET misses.",
+        {PRODUCT: [_ok("before", "public, max-age=300"), _ok("after", "public, max-age=300")]},
+        [
+            Fetch(PRODUCT, expect=Expect(200, "before", _cs("stored"), 1)),
+            Fetch(
+                PRODUCT,
+                method="POST",
+                headers={"Content-Type": "application/json"},
+                body='{"price": 4.2}',
+                expect=Expect(200, cache_status=_cs("fwd=method"), origin_requests=1),
+            ),
+            Fetch(PRODUCT, expect=Expect(200, "after", _cs("fwd=uri-miss"), 1)),
+        ],
+    ),
+    Case(
+        "head-from-a-stored-get",
+        "HEAD is looked up as GET: a stored GET answers it without a body, and a HEAD miss "
+        "fetches (and stores) the GET.",
+        {
+            PRODUCT: [_ok("full body", "public, max-age=60")],
+            "/api/products/TEA-GREEN": [_ok("tea", "public, max-age=60")],
+        },
+        [
+            Fetch(PRODUCT, expect=Expect(origin_requests=1)),
+            Fetch(PRODUCT, method="HEAD", expect=Expect(200, "", _cs("hit"), 0)),
+            Fetch(
+                "/api/products/TEA-GREEN", method="HEAD", expect=Expect(200, "", origin_requests=1)
+            ),
+            Fetch("/api/products/TEA-GREEN", expect=Expect(200, "tea", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "vary-accept-language",
+        "A response that varies on Accept-Language is stored per preferred language, behind "
+        "a Vary marker under the base key.",
+        {
+            "/pages/about": [
+                Answer(
+                    200,
+                    "about",
+                    {"Cache-Control": "public, max-age=600", "Vary": "Accept-Language"},
+                    echo=("Accept-Language",),
+                )
+            ]
+        },
+        [
+            Fetch(
+                "/pages/about", expect=Expect(200, "about Accept-Language=en-GB", origin_requests=1)
+            ),
+            Fetch(
+                "/pages/about",
+                headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+                expect=Expect(200, "about Accept-Language=fr-FR,fr;q=0.9", _cs("fwd=vary-miss"), 1),
+            ),
+            Fetch(
+                "/pages/about",
+                headers={"Accept-Language": "en-GB;q=1, de;q=0.5"},
+                expect=Expect(200, "about Accept-Language=en-GB", _cs("hit"), 0),
+            ),
+            Fetch(
+                "/pages/about",
+                headers={"Accept-Language": "fr-FR"},
+                expect=Expect(200, "about Accept-Language=fr-FR,fr;q=0.9", _cs("hit"), 0),
+            ),
+        ],
+    ),
+    Case(
+        "bypass-route",
+        "The cart is class bypass: never looked up, never stored, whatever the origin says.",
+        {"/api/cart": [_ok("cart", "public, max-age=600")]},
+        [
+            Fetch("/api/cart", expect=Expect(200, "cart", _cs("fwd=bypass"), 1)),
+            Fetch("/api/cart", expect=Expect(200, "cart", _cs("fwd=bypass"), 1)),
+        ],
+    ),
+    Case(
+        "origin-redirect-passed-on",
+        "The edge fetches with redirect: manual: an origin 301 reaches the client as is, with "
+        "its Location, and is stored like any 301 (RFC 9111 §4.2.2).",
+        {
+            "/api/products/OLD-SKU": [
+                Answer(
+                    301,
+                    "moved",
+                    {"Location": "/api/products/NEW-SKU", "Cache-Control": "public, max-age=60"},
+                )
+            ]
+        },
+        [
+            Fetch("/api/products/OLD-SKU", expect=Expect(301, "moved", _cs("stored"), 1)),
+            Fetch("/api/products/OLD-SKU", expect=Expect(301, "moved", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "unusable-url",
+        "A URL the WHATWG parser accepts but no cache key can come from (an empty host label) "
+        "is a 400 problem+json naming the url; the origin is not asked.",
+        {},
+        [Fetch("https://a..b/api/products", expect=Expect(400, origin_requests=0))],
+    ),
+    Case(
+        "hot-class-caps-and-hides",
+        "Class hot caps the origin's lifetime at 5 s and tells browsers no-store; the "
+        "inventory tag from Cache-Tag is kept with the entry and hidden from the client.",
+        {
+            "/api/inventory/BEV-COFFEE": [
+                _ok("12 left", "public, max-age=60", Cache_Tag="stock:sfo-1, SKU:BEV-COFFEE")
+            ]
+        },
+        [
+            Fetch(
+                "/api/inventory/BEV-COFFEE",
+                expect=Expect(
+                    200,
+                    "12 left",
+                    _cs("ttl=5", "stored"),
+                    1,
+                    _cs("cache-tag"),
+                    {"cache-control": "no-store"},
+                ),
+            ),
+            Advance(3),
+            Fetch(
+                "/api/inventory/BEV-COFFEE", expect=Expect(200, "12 left", _cs("hit", "ttl=2"), 0)
+            ),
+            Advance(3),
+            Fetch(
+                "/api/inventory/BEV-COFFEE",
+                expect=Expect(200, "12 left", _cs("hit", "detail=stale-while-revalidate"), 1),
+            ),
+        ],
+    ),
+    Case(
+        "purge-by-tag",
+        "Tags from Cache-Tag, Surrogate-Key and Cache-Groups reach the Cache API entry; a purge "
+        "of one of them (case-insensitive) empties it and the next GET misses.",
+        {
+            PRODUCT: [
+                _ok(
+                    "tagged",
+                    "public, max-age=600",
+                    Cache_Tag="Coffee",
+                    Surrogate_Key="beverages hot-drinks",
+                    Cache_Groups='"catalogue"',
+                )
+            ]
+        },
+        [
+            Fetch(PRODUCT, expect=Expect(200, "tagged", _cs("stored"), 1, _cs("surrogate-key"))),
+            PurgeTags(("HOT-DRINKS",)),
+            Fetch(PRODUCT, expect=Expect(200, "tagged", _cs("fwd=uri-miss"), 1)),
+        ],
+    ),
+    Case(
+        "expires-lifetime",
+        "Without Cache-Control, Expires minus Date is the lifetime (Date is the origin's); the "
+        "Cache API keeps the entry as long as the edge says.",
+        {"/help/delivery": [_ok("delivery", None, Expires="Thu, 01 Jan 2026 00:02:00 GMT")]},
+        [
+            Fetch("/help/delivery", expect=Expect(200, "delivery", _cs("ttl=120", "stored"), 1)),
+            Advance(119),
+            Fetch("/help/delivery", expect=Expect(200, "delivery", _cs("hit", "ttl=1"), 0)),
+        ],
+    ),
+    Case(
+        "client-conditional-304",
+        "A client's If-None-Match matching the stored ETag is answered 304 by the edge, "
+        "without a body and without asking the origin.",
+        {PRODUCT: [_ok("etagged", "public, max-age=60", ETag='W/"e1"')]},
+        [
+            Fetch(PRODUCT, expect=Expect(origin_requests=1)),
+            Fetch(
+                PRODUCT, headers={"If-None-Match": '"e1"'}, expect=Expect(304, "", _cs("hit"), 0)
+            ),
+        ],
+    ),
+    Case(
+        "request-no-cache-and-no-store",
+        "Cache-Control: no-cache in a request revalidates before serving; no-store forwards "
+        "and stores nothing.",
+        {PRODUCT: [_ok("v1", "public, max-age=60"), _ok("v2", "public, max-age=60")]},
+        [
+            Fetch(PRODUCT, expect=Expect(origin_requests=1)),
+            Fetch(
+                PRODUCT,
+                headers={"Cache-Control": "no-cache"},
+                expect=Expect(200, "v2", _cs("fwd=request"), 1),
+            ),
+            Fetch(
+                PRODUCT,
+                headers={"Cache-Control": "no-store"},
+                expect=Expect(200, "v2", _cs("detail=no-store"), 1),
+            ),
+            Fetch(PRODUCT, expect=Expect(200, "v2", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "debug-key",
+        "Popcache-Debug: 1 shows the cache key, whose version slot is the deployed version's "
+        "id (normalised away) and whose query is sorted.",
+        {"/api/stores": [_ok("stores", "public, max-age=60")]},
+        [
+            Fetch(
+                "/api/stores?b=2&a=1&utm_medium=x",
+                headers={"Popcache-Debug": "1"},
+                expect=Expect(200, "stores", origin_requests=1),
+            ),
+        ],
+    ),
+    Case(
+        "dot-segments-in-the-path",
+        "The runtime hands the worker request.url as the WHATWG URL parser serialises it: dot "
+        "segments removed, host lower-cased. The edge forwards that host as X-Forwarded-Host.",
+        {PRODUCT: [_ok("coffee", "public, max-age=60")]},
+        [
+            Fetch(
+                "https://SHOP.example/api/products/../products/./BEV-COFFEE",
+                expect=Expect(200, "coffee", origin_requests=1),
+            ),
+            Fetch(PRODUCT, expect=Expect(200, "coffee", _cs("hit"), 0)),
+        ],
+        known_bug=(
+            "emulator/runtime/http.py: JsRequest keeps its url string as given (and the front "
+            "door builds it from the Host header and the raw path), where a JS Request's url is "
+            "new URL(url).href; the worker sees https://SHOP.example/api/products/../products/"
+            "./BEV-COFFEE and forwards X-Forwarded-Host: SHOP.example"
+        ),
+    ),
+    Case(
+        "scheduled-without-a-handler",
+        "The edge bundle has no scheduled(): a cron event fails on both runtimes.",
+        {},
+        [Scheduled("*/5 * * * *")],
+    ),
+    # The probe worker: the SDK surface itself.
+    Case(
+        "probe-request-as-the-sdk-shows-it",
+        "request.url, request.method, request.headers (an HTTPMessage: repeated fields and "
+        "commas as python_request_headers_preserve_commas has them) and the body's text.",
+        {},
+        [
+            Fetch(
+                "/echo?q=1",
+                method="POST",
+                headers={"X-Multi": "a, b", "Content-Type": "text/plain"},
+                body="payload",
+                expect=Expect(200, origin_requests=0),
+            )
+        ],
+        worker="probe",
+    ),
+    Case(
+        "probe-subrequest-through-workers-fetch",
+        "workers.fetch with headers reaches the origin; status, ok, headers and text of its "
+        "response; Response.json with a status and headers.",
+        {"/upstream": [Answer(200, "upstream says hi", {"Content-Type": "text/plain"})]},
+        [Fetch("/subrequest", expect=Expect(201, origin_requests=1))],
+        worker="probe",
+    ),
+    Case(
+        "probe-subrequest-bodies",
+        "A subrequest's body sets Content-Type as the Fetch standard says: a str body "
+        "text/plain;charset=UTF-8, a bytes body none.",
+        {"/upstream": [Answer(200, "ok")]},
+        [
+            Fetch("/subrequest?body=text", expect=Expect(201, origin_requests=1)),
+            Fetch("/subrequest?body=bytes", expect=Expect(201, origin_requests=1)),
+        ],
+        known_bug=(
+            "emulator/runtime/http.py JsRequest turns a str body into bytes without adding "
+            "Content-Type: text/plain;charset=UTF-8 (JsResponse does add it), and "
+            "emulator/runtime/fetcher.py hands bytes to aiohttp, which adds Content-Type: "
+            "application/octet-stream; the origin gets application/octet-stream for both where "
+            "workerd sends text/plain;charset=UTF-8 and nothing"
+        ),
+        worker="probe",
+    ),
+    Case(
+        "probe-cache-api",
+        "The Cache API itself, the emulator's and the harness's: what put stores or refuses "
+        "(and the TypeErrors it throws), TTLs from s-maxage, max-age, Expires, Age and the "
+        "default Edge TTL, Cache-Tag kept, hits with Age and CF-Cache-Status, 304/206/416 for "
+        "Request keys, expiry as the clock moves, delete.",
+        {},
+        [
+            Fetch("/cache/put", expect=Expect(200)),
+            Fetch("/cache/match", expect=Expect(200)),
+            Advance(65),
+            Fetch("/cache/match", expect=Expect(200)),
+            Fetch(
+                "/cache/delete",
+                expect=Expect(200, '{"s-maxage": true, "again": false, "missing": false}'),
+            ),
+            Advance(7200),
+            Fetch("/cache/match", expect=Expect(200)),
+        ],
+        worker="probe",
+    ),
+    Case(
+        "probe-cache-api-options-as-keywords",
+        "Cache API options given as Python keywords (match(request, ignoreMethod=True)) reach "
+        "the runtime as a trailing JS object, as Pyodide passes keyword arguments to JS.",
+        {},
+        [Fetch("/cache/options", expect=Expect(200))],
+        known_bug=(
+            "emulator/runtime/cache.py Cache.match/delete take options only positionally "
+            "(match(request, options=None)): match(request, ignoreMethod=True) raises TypeError "
+            "'unexpected keyword argument', where Pyodide turns Python keywords into the "
+            "trailing options object of a JS call (the same holds for every js-object method)"
+        ),
+        worker="probe",
+    ),
+    Case(
+        "probe-cache-api-errors",
+        "A Cache API TypeError reaches Python as the runtime raises it: Cache API calls are not "
+        "wrapped by the SDK, so it is a pyodide.ffi.JsException named TypeError.",
+        {},
+        [Fetch("/cache/errors", expect=Expect(200))],
+        known_bug=(
+            "emulator/runtime/cache.py raises Python TypeError (message without the 'TypeError: ' "
+            "prefix) where workerd's Cache API rejects with a JS TypeError, which Pyodide hands "
+            "to Python as pyodide.ffi.JsException (name 'TypeError', str 'TypeError: ...'): an "
+            "`except TypeError` around caches.default.put works in the emulator only"
+        ),
+        worker="probe",
+    ),
+    Case(
+        "probe-response-clone",
+        "workers.Response.clone() is Pyodide's FetchResponse.clone (the SDK does not override "
+        "it): a pyodide.http.FetchResponse with js_response and no js_object.",
+        {},
+        [Fetch("/clone", expect=Expect(200, '["FetchResponse", false, true]'))],
+        known_bug=(
+            "emulator/runtime/workers.py FetchResponse.clone returns a workers.Response (with "
+            "js_object); workers-runtime-sdk 1.9.5 inherits pyodide.http.FetchResponse.clone, "
+            "which returns a plain FetchResponse without js_object, so "
+            "`cache.put(url, response.clone().js_object)` (tests/e2e/workers/sample, /cached) "
+            "raises AttributeError under the real SDK"
+        ),
+        worker="probe",
+    ),
+    Case(
+        "probe-fetch-handler-arguments",
+        "A class entrypoint's fetch(request, env, ctx) gets env and ctx as None: the runtime "
+        "passed them to the constructor and calls every handler with undefined for both "
+        "(workerd src/workerd/io/worker.c++, getHandlerFromEntrypointClass).",
+        {},
+        [Fetch("/args", expect=Expect(200, '{"env": "None", "ctx": "None"}'))],
+        known_bug=(
+            "emulator/isolate.py Isolate.fetch passes (request, self.env, ctx) to a fetch "
+            "taking more than the request; workerd passes (request, undefined, undefined), so "
+            "the SDK's relaxed call gives env=None and ctx=None (self.env and self.ctx are set)"
+        ),
+        worker="probe",
+    ),
+    Case(
+        "probe-event-handler-arguments",
+        "scheduled(controller, env, ctx) and queue(batch, env, ctx) get env and ctx as None, "
+        "for the same reason; only self.env and self.ctx are the bindings and the context.",
+        {},
+        [
+            Scheduled("0 * * * *"),
+            Queue("probe-events", ({"n": 1},)),
+            Fetch(
+                "/seen",
+                expect=Expect(
+                    200,
+                    '[["scheduled", "0 * * * *", "None", "None"], '
+                    '["queue", "probe-events", "None", "None"]]',
+                ),
+            ),
+        ],
+        known_bug=(
+            "emulator/isolate.py Isolate.dispatch calls handler(event, self.env, ctx); workerd "
+            "calls a class entrypoint's scheduled/queue with (event, undefined, undefined), so "
+            "under the real SDK env and ctx are None (tests/e2e/workers/sample uses env.NOTES "
+            "there, which would raise AttributeError on Cloudflare)"
+        ),
+        worker="probe",
+    ),
+)

@@ -1,0 +1,1 @@
+"""The Pyodide harness: the bundle with the real workers-runtime-sdk, in Pyodide under Node."""
