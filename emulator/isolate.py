@@ -165,7 +165,9 @@ class Isolate:
         if self._fetch_arguments == 1:  # the usual `fetch(self, request)`, without slicing
             result = instance.fetch(workers.Request(request))  # type: ignore[attr-defined]
         else:
-            arguments = (workers.Request(request), self.env, ctx)[: self._fetch_arguments]
+            # A class entrypoint got env and ctx in its constructor; workerd calls its handlers
+            # with undefined for both (getHandlerFromEntrypointClass), which Python sees as None.
+            arguments = (workers.Request(request), None, None)[: self._fetch_arguments]
             result = instance.fetch(*arguments)  # type: ignore[attr-defined]
         if type(result) is CoroutineType or inspect.isawaitable(result):
             result = await result
@@ -179,10 +181,11 @@ class Isolate:
         )
 
     async def dispatch(self, handler: str, event: Any, ctx: Any) -> None:
-        """Call an event handler (``scheduled``, ``queue``) as ``handler(event, env, ctx)``:
-        always all three arguments, as the runtime does."""
+        """Call an event handler (``scheduled``, ``queue``) as the runtime calls a class
+        entrypoint's: ``handler(event, None, None)``, the bindings and context being
+        ``self.env`` and ``self.ctx``."""
         if not callable(getattr(self.entrypoint, handler, None)):
             raise TypeError(f"Handler does not export a {handler}() function.")
-        result = getattr(self.entrypoint(ctx, self.env), handler)(event, self.env, ctx)
+        result = getattr(self.entrypoint(ctx, self.env), handler)(event, None, None)
         if inspect.isawaitable(result):
             await result

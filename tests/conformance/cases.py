@@ -617,11 +617,6 @@ CASES: tuple[Case, ...] = (
         "(workerd src/workerd/io/worker.c++, getHandlerFromEntrypointClass).",
         {},
         [Fetch("/args", expect=Expect(200, '{"env": "None", "ctx": "None"}'))],
-        known_bug=(
-            "emulator/isolate.py Isolate.fetch passes (request, self.env, ctx) to a fetch "
-            "taking more than the request; workerd passes (request, undefined, undefined), so "
-            "the SDK's relaxed call gives env=None and ctx=None (self.env and self.ctx are set)"
-        ),
         worker="probe",
     ),
     Case(
@@ -641,12 +636,6 @@ CASES: tuple[Case, ...] = (
                 ),
             ),
         ],
-        known_bug=(
-            "emulator/isolate.py Isolate.dispatch calls handler(event, self.env, ctx); workerd "
-            "calls a class entrypoint's scheduled/queue with (event, undefined, undefined), so "
-            "under the real SDK env and ctx are None (tests/e2e/workers/sample uses env.NOTES "
-            "there, which would raise AttributeError on Cloudflare)"
-        ),
         worker="probe",
     ),
 )

@@ -70,7 +70,7 @@ async def test_packages_and_relative_imports_resolve_from_mains_folder(tmp_path)
     assert await response.text() == "relative"
 
 
-async def test_fetch_is_called_with_only_the_arguments_it_takes(tmp_path):
+async def test_a_class_entrypoints_fetch_gets_none_for_env_and_ctx_as_on_workerd(tmp_path):
     main = write(
         tmp_path,
         {
@@ -79,15 +79,35 @@ async def test_fetch_is_called_with_only_the_arguments_it_takes(tmp_path):
 
         class Default(WorkerEntrypoint):
             async def fetch(self, request, env, ctx):
-                return Response(env)
+                return Response(f"{env} {ctx} {self.env}")
     """
         },
     )
     response = await isolate(main, env="the-env").fetch(JsRequest("http://x/"), ctx())
-    assert await response.text() == "the-env"
+    assert await response.text() == "None None the-env"
 
 
-async def test_scheduled_is_called_with_controller_env_and_ctx(tmp_path):
+async def test_event_handlers_get_none_for_env_and_ctx_as_on_workerd(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+        from workers import WorkerEntrypoint
+        SEEN = []
+
+        class Default(WorkerEntrypoint):
+            async def scheduled(self, controller, env, ctx):
+                SEEN.append((controller, env, ctx, self.env))
+    """
+        },
+    )
+    loaded = isolate(main, env="the-env")
+    await loaded.dispatch("scheduled", "controller", ctx())
+    seen = loaded.entrypoint.scheduled.__globals__["SEEN"]
+    assert seen == [("controller", None, None, "the-env")]
+
+
+async def test_a_scheduled_handler_must_take_env_and_ctx_as_the_runtime_passes_them(tmp_path):
     main = write(
         tmp_path,
         {

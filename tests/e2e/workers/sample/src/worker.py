@@ -44,6 +44,8 @@ class Default(WorkerEntrypoint):
             return Response(await self.env.NOTES.get("last-cron") or "never")
         return Response(f"{self.env.GREETING} from {request.cf.colo}")
 
+    # Class entrypoints get env and ctx as None in handlers (workerd passes undefined): the
+    # bindings are self.env, the context self.ctx.
     async def queue(self, batch, env, ctx):
         for message in batch.messages:
             if message.body.get("fail"):
@@ -51,8 +53,8 @@ class Default(WorkerEntrypoint):
             if message.body.get("later"):
                 message.retry(delaySeconds=30)
                 continue
-            await env.NOTES.put(message.body["key"], f"{batch.queue}:{message.attempts}")
+            await self.env.NOTES.put(message.body["key"], f"{batch.queue}:{message.attempts}")
             message.ack()
 
     async def scheduled(self, controller, env, ctx):
-        await env.NOTES.put("last-cron", f"{controller.cron}@{int(controller.scheduledTime)}")
+        await self.env.NOTES.put("last-cron", f"{controller.cron}@{int(controller.scheduledTime)}")
