@@ -3,8 +3,9 @@
 On Cloudflare every isolate has its own module instances and memory. Here each isolate imports
 the worker's modules (files under main's folder, which is where imports resolve from, as on
 Cloudflare) through its own ``__import__``, so module-level state is never shared between PoPs,
-and a reload is simply a new isolate. ``workers`` resolves to the emulator's SDK stand-in and
-``js`` to this isolate's JS globals; every other import is the host Python's. Modules are real
+and a reload is simply a new isolate. ``workers`` resolves to the emulator's SDK stand-in,
+``js`` to this isolate's JS globals and ``pyodide.ffi`` to a stand-in of what worker code meets
+there (``JsException``); every other import is the host Python's. Modules are real
 files executed normally, so pdb breakpoints and coverage work on them.
 """
 
@@ -20,10 +21,15 @@ from types import CoroutineType, ModuleType
 from typing import Any
 
 from .errors import PopcacheError
-from .runtime import workers
+from .runtime import pyodide_ffi, workers
 from .runtime.http import JsRequest, JsResponse
 
-__all__ = ["Isolate", "WorkerLoadError"]
+__all__ = ["PYODIDE", "Isolate", "WorkerLoadError"]
+
+# The runtime's ``pyodide`` package, as far as worker code meets it.
+_pyodide = ModuleType("pyodide", "Stand-in for the parts of Pyodide worker code imports.")
+_pyodide.ffi = pyodide_ffi  # type: ignore[attr-defined]
+PYODIDE: dict[str, ModuleType] = {"pyodide": _pyodide, "pyodide.ffi": pyodide_ffi}
 
 
 class WorkerLoadError(PopcacheError):
@@ -107,8 +113,11 @@ class ModuleLoader:
                 else (importlib.util.resolve_name("." * level, package) if level > 1 else package)
             )
         top = name.partition(".")[0]
-        if top in self._injected and top == name:
-            return self._injected[top]
+        if top in self._injected:
+            module = self._injected.get(name)
+            if module is None:
+                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+            return module if fromlist else self._injected[top]
         if not self._is_worker_module(top):
             return builtins.__import__(name, globals, locals, fromlist or (), 0)
         module = self.load(name)
@@ -136,7 +145,7 @@ class Isolate:
     """A loaded Worker: its main module and its ``Default`` entrypoint class."""
 
     def __init__(self, main: Path, js_module: ModuleType, env: Any) -> None:
-        loader = ModuleLoader(main.parent, {"workers": workers, "js": js_module})
+        loader = ModuleLoader(main.parent, {"workers": workers, "js": js_module, **PYODIDE})
         try:
             module = loader.load(main.stem)
         except SyntaxError as exc:

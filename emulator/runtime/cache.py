@@ -69,6 +69,7 @@ from .cache_http import (
 )
 from .headers import JsHeaders
 from .http import NULL_BODY_STATUSES, JsRequest, JsResponse
+from .pyodide_ffi import JsException
 
 __all__ = [
     "DEFAULT_EDGE_TTL",
@@ -169,18 +170,25 @@ def _age(headers: JsHeaders) -> float:
 
 def _key(request: object, method_name: str) -> tuple[str, str, JsHeaders]:
     """URL key, method and headers of a Cache API key argument."""
-    if isinstance(request, str):
-        return normalize_url(request), "GET", JsHeaders()
-    if isinstance(request, JsRequest):
-        return normalize_url(request.url), request.method, request.headers
-    raise TypeError(
+    try:
+        if isinstance(request, str):
+            return normalize_url(request), "GET", JsHeaders()
+        if isinstance(request, JsRequest):
+            return normalize_url(request.url), request.method, request.headers
+    except TypeError as exc:  # the key's URL: a JS TypeError on the runtime
+        raise JsException("TypeError", str(exc)) from None
+    raise JsException(
+        "TypeError",
         f"Failed to execute '{method_name}' on 'Cache': parameter 1 is not of type "
         f"'Request or string'. Got {type(request).__name__}; pass a URL or request.js_object."
     )
 
 
-def _ignore_method(options: object) -> bool:
-    """``options.ignoreMethod`` from a dict or a JS-like object, JS-truthy."""
+def _ignore_method(options: object, keywords: Mapping[str, object]) -> bool:
+    """``options.ignoreMethod`` from a dict, a JS-like object or Python keywords (Pyodide passes
+    keywords to a JS method as a trailing options object), JS-truthy."""
+    if keywords:
+        options = {**(options if isinstance(options, Mapping) else {}), **keywords}
     if options is None:
         return False
     if isinstance(options, Mapping):
@@ -264,10 +272,12 @@ class Cache:
         self._max_object_size = max_object_size
         self._entries: dict[str, _Entry] = {}
 
-    async def match(self, request: object, options: object = None) -> JsResponse | None:
+    async def match(
+        self, request: object, options: object = None, **keywords: object
+    ) -> JsResponse | None:
         """The stored response for ``request``, answered as the cache would, or None."""
         url, method, request_headers = _key(request, "match")
-        if method != "GET" and not _ignore_method(options):
+        if method != "GET" and not _ignore_method(options, keywords):
             return None
         entry = self._live(url)
         return None if entry is None else _respond(entry, request_headers, self._clock.now())
@@ -275,22 +285,22 @@ class Cache:
     async def put(self, request: object, response: object) -> None:
         """Store ``response`` under ``request`` if the cache accepts it (see module doc)."""
         if not isinstance(response, JsResponse):
-            raise TypeError(NOT_A_RESPONSE)
+            raise JsException("TypeError", NOT_A_RESPONSE)
         if response.type == "error":
-            raise TypeError(ERROR_RESPONSE)
+            raise JsException("TypeError", ERROR_RESPONSE)
         url, method, _ = _key(request, "put")
         if method != "GET":
-            raise TypeError(NON_GET)
+            raise JsException("TypeError", NON_GET)
         if response.status == 206:
-            raise TypeError(PARTIAL)
+            raise JsException("TypeError", PARTIAL)
         if "*" in (response.headers.get("vary") or ""):
-            raise TypeError(VARY_STAR)
+            raise JsException("TypeError", VARY_STAR)
         if response.status == 304:
             return
         if response.status == 101:
-            raise TypeError(WEBSOCKET)
+            raise JsException("TypeError", WEBSOCKET)
         if response.bodyUsed:
-            raise TypeError(BODY_USED)
+            raise JsException("TypeError", BODY_USED)
         body = await response.arrayBuffer()
         now = self._clock.now()
         ttl = ttl_of(response.headers, now, response.status)
@@ -307,10 +317,10 @@ class Cache:
             tags=parse_cache_tags(response.headers.get("cache-tag")),
         )
 
-    async def delete(self, request: object, options: object = None) -> bool:
+    async def delete(self, request: object, options: object = None, **keywords: object) -> bool:
         """Remove the entry for ``request``; True if there was a live one."""
         url, method, _ = _key(request, "delete")
-        if method != "GET" and not _ignore_method(options):
+        if method != "GET" and not _ignore_method(options, keywords):
             return False
         return self._live(url) is not None and self._entries.pop(url, None) is not None
 

@@ -573,12 +573,6 @@ CASES: tuple[Case, ...] = (
         "the runtime as a trailing JS object, as Pyodide passes keyword arguments to JS.",
         {},
         [Fetch("/cache/options", expect=Expect(200))],
-        known_bug=(
-            "emulator/runtime/cache.py Cache.match/delete take options only positionally "
-            "(match(request, options=None)): match(request, ignoreMethod=True) raises TypeError "
-            "'unexpected keyword argument', where Pyodide turns Python keywords into the "
-            "trailing options object of a JS call (the same holds for every js-object method)"
-        ),
         worker="probe",
     ),
     Case(
@@ -587,12 +581,6 @@ CASES: tuple[Case, ...] = (
         "wrapped by the SDK, so it is a pyodide.ffi.JsException named TypeError.",
         {},
         [Fetch("/cache/errors", expect=Expect(200))],
-        known_bug=(
-            "emulator/runtime/cache.py raises Python TypeError (message without the 'TypeError: ' "
-            "prefix) where workerd's Cache API rejects with a JS TypeError, which Pyodide hands "
-            "to Python as pyodide.ffi.JsException (name 'TypeError', str 'TypeError: ...'): an "
-            "`except TypeError` around caches.default.put works in the emulator only"
-        ),
         worker="probe",
     ),
     Case(

@@ -31,6 +31,7 @@ from emulator.runtime.cache_http import (
 from emulator.runtime.headers import JsHeaders
 from emulator.runtime.http import JsRequest, JsResponse
 from emulator.runtime.jsproxy import JsDict, JsObject
+from emulator.runtime.pyodide_ffi import JsException
 
 URL = "https://shop.example/products/1"
 NOW = 1_767_225_600.0  # FakeClock's start, 2026-01-01T00:00:00Z
@@ -189,7 +190,9 @@ def test_normalize_url_gives_what_new_url_gives(url: str, key: str) -> None:
 async def test_put_rejects_a_key_that_is_not_an_absolute_http_url(
     caches: CacheStorage, url: str
 ) -> None:
-    with pytest.raises(TypeError, match=r"^Invalid URL\. Cache API keys must be fully"):
+    with pytest.raises(
+        JsException, match=r"^TypeError: Invalid URL\. Cache API keys must be fully"
+    ):
         await caches.default.put(url, cacheable())
 
 
@@ -198,7 +201,7 @@ async def test_match_rejects_a_key_that_is_neither_a_request_nor_a_string(
 ) -> None:
     python_wrapper = object()
 
-    with pytest.raises(TypeError, match=r"parameter 1 is not of type 'Request or string'"):
+    with pytest.raises(JsException, match=r"parameter 1 is not of type 'Request or string'"):
         await caches.default.match(python_wrapper)
 
 
@@ -208,7 +211,7 @@ async def test_match_rejects_a_python_wrapper_even_if_it_has_a_url(
     class SdkRequest:  # what workers.Request looks like to Python
         url, method, headers = URL, "GET", JsHeaders()
 
-    with pytest.raises(TypeError, match=r"pass a URL or request\.js_object"):
+    with pytest.raises(JsException, match=r"pass a URL or request\.js_object"):
         await caches.default.match(SdkRequest())
 
 
@@ -216,27 +219,33 @@ async def test_match_rejects_a_python_wrapper_even_if_it_has_a_url(
 
 
 async def test_put_rejects_a_response_that_is_not_a_js_response(caches: CacheStorage) -> None:
-    with pytest.raises(TypeError, match=r"parameter 2 is not of type 'Response'\.$"):
+    with pytest.raises(JsException, match=r"parameter 2 is not of type 'Response'\.$"):
         await caches.default.put(URL, "hello")
 
 
 async def test_put_rejects_a_non_get_request(caches: CacheStorage) -> None:
-    with pytest.raises(TypeError, match=r"^Cannot cache response to non-GET request\.$"):
+    with pytest.raises(
+        JsException, match=r"^TypeError: Cannot cache response to non-GET request\.$"
+    ):
         await caches.default.put(JsRequest(URL, method="POST", body="x"), cacheable())
 
 
 async def test_put_rejects_a_partial_response(caches: CacheStorage) -> None:
-    with pytest.raises(TypeError, match=r"range request \(206 Partial Content\)\.$"):
+    with pytest.raises(JsException, match=r"range request \(206 Partial Content\)\.$"):
         await caches.default.put(URL, cacheable(status=206))
 
 
 async def test_put_rejects_vary_star(caches: CacheStorage) -> None:
-    with pytest.raises(TypeError, match=r"^Cannot cache response with 'Vary: \*' header\.$"):
+    with pytest.raises(
+        JsException, match=r"^TypeError: Cannot cache response with 'Vary: \*' header\.$"
+    ):
         await caches.default.put(URL, cacheable(vary="Accept, *"))
 
 
 async def test_put_rejects_a_websocket_upgrade(caches: CacheStorage) -> None:
-    with pytest.raises(TypeError, match=r"^Cannot cache WebSocket upgrade response\.$"):
+    with pytest.raises(
+        JsException, match=r"^TypeError: Cannot cache WebSocket upgrade response\.$"
+    ):
         await caches.default.put(URL, JsResponse(status=101))
 
 
@@ -244,7 +253,9 @@ async def test_put_rejects_an_error_response(caches: CacheStorage) -> None:
     response = cacheable()
     response.type = "error"
 
-    with pytest.raises(TypeError, match=r"^Cache is unable to store an error response$"):
+    with pytest.raises(
+        JsException, match=r"^TypeError: Cache is unable to store an error response$"
+    ):
         await caches.default.put(URL, response)
 
 
@@ -254,7 +265,9 @@ async def test_put_rejects_a_response_whose_body_was_already_read(
     response = cacheable()
     await response.text()
 
-    with pytest.raises(TypeError, match=r"^Body has already been used\. It can only be used"):
+    with pytest.raises(
+        JsException, match=r"^TypeError: Body has already been used\. It can only be used"
+    ):
         await caches.default.put(URL, response)
 
 
@@ -901,3 +914,19 @@ def test_normalize_url_rejects_with_workerds_message() -> None:
         normalize_url("not a url")
 
     assert str(raised.value) == INVALID_URL
+
+
+async def test_a_refused_put_is_a_js_type_error_not_a_python_one(caches: CacheStorage) -> None:
+    with pytest.raises(JsException) as raised:
+        await caches.default.put(URL, cacheable(vary="*"))
+    assert raised.value.name == "TypeError"
+    assert not isinstance(raised.value, TypeError)
+
+
+async def test_match_takes_its_options_as_keywords_as_pyodide_passes_them(
+    caches: CacheStorage,
+) -> None:
+    await caches.default.put(URL, cacheable())
+    head = JsRequest(URL, method="HEAD")
+    assert await caches.default.match(head) is None
+    assert await caches.default.match(head, ignoreMethod=True) is not None

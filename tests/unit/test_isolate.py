@@ -211,3 +211,26 @@ def test_worker_modules_leave_sys_modules_once_imported(tmp_path):
 
     isolate(write(tmp_path, {"main.py": HANDLER, "state.py": "count = 0\n"}))
     assert "state" not in sys.modules
+
+
+async def test_worker_code_catches_js_errors_as_pyodide_ffi_js_exception(tmp_path):
+    main = write(
+        tmp_path,
+        {
+            "main.py": """
+        from js import caches
+        from pyodide.ffi import JsException
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                try:
+                    await caches.default.put("not a url", Response("x").js_object)
+                except JsException as exc:
+                    return Response(exc.name)
+                return Response("no error")
+    """
+        },
+    )
+    response = await isolate(main).fetch(JsRequest("http://x/"), ctx())
+    assert await response.text() == "TypeError"
