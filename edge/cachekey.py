@@ -16,7 +16,6 @@ Pure and standard-library only: it runs in the Python Worker (Pyodide).
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 import string
@@ -127,7 +126,7 @@ def _host(authority: str, default_port: int) -> str:
         if not bracket or not _IPV6.fullmatch(literal) or port[:1] not in ("", ":"):
             raise InvalidURL("invalid host")
         try:
-            host = f"[{_ipv6(ipaddress.IPv6Address(literal))}]"
+            host = f"[{_ipv6(literal)}]"
         except ValueError as exc:
             raise InvalidURL("invalid host") from exc
         port = port[1:]
@@ -157,9 +156,13 @@ def _escape(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in text.encode())
 
 
-def _ipv6(address: ipaddress.IPv6Address) -> str:
-    """The WHATWG serialization: all hex pieces, IPv4-mapped ones too. Python 3.13 and later
-    write ``::ffff:1.2.3.4`` for those, so a key must not trust ``compressed`` to be stable."""
+def _ipv6(literal: str) -> str:
+    """The WHATWG serialization of an IPv6 literal: all hex pieces, IPv4-mapped ones too.
+    Python 3.13 and later write ``::ffff:1.2.3.4`` for those, so a key must not trust
+    ``compressed`` to be stable. ValueError when it is not an address."""
+    import ipaddress  # IP-literal hosts are rare: kept off the Worker's start-up
+
+    address = ipaddress.IPv6Address(literal)
     if address.ipv4_mapped is None:
         return address.compressed
     mapped = int(address) & 0xFFFFFFFF

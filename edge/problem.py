@@ -7,7 +7,6 @@ it, and, for errors reaching the origin, a ``Proxy-Status`` (RFC 9209) saying wh
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 
 from cachestatus import proxy_status
 from messages import EdgeResponse, Fields
@@ -18,11 +17,18 @@ __all__ = ["PROBLEM_TYPE", "origin_failure", "problem"]
 PROBLEM_TYPE = "application/problem+json"
 
 
+def _phrase(status: int) -> str:
+    # Errors are rare: the http module is imported on the first one, not at start-up.
+    from http import HTTPStatus
+
+    return HTTPStatus(status).phrase
+
+
 def problem(status: int, detail: str, *, field: str | None = None) -> EdgeResponse:
     """A problem response; ``field`` names the request part at fault."""
     body: dict[str, object] = {
         "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": _phrase(status),
         "status": status,
         "detail": detail,
     }

@@ -7,7 +7,6 @@ is reported as one line that names the file, the rule and the key.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import tomllib
@@ -76,6 +75,8 @@ def check_keys(table: Mapping[str, object], allowed: tuple[str, ...], where: str
     """Refuse the first key of ``table`` not in ``allowed``, suggesting the closest one."""
     for key in table:
         if key not in allowed:
+            import difflib  # only a broken file needs it: kept off the Worker's start-up
+
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"expected {', '.join(allowed)}"
             raise RoutesError(f"{where}: unknown key {key!r} ({hint})")
