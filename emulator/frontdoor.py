@@ -23,6 +23,7 @@ from .cf import cf_properties
 from .errors import PROBLEM_JSON, ProblemError
 from .geo import CityIndex
 from .pop import Pop, error_response
+from .runtime.cache_http import normalize_url
 from .runtime.headers import JsHeaders
 from .runtime.http import JsRequest, JsResponse
 from .runtime.jsproxy import JsObject
@@ -80,6 +81,16 @@ def _edge_headers(request: web.BaseRequest, cf: JsObject, ray: str) -> JsHeaders
         ("cf-visitor", '{"scheme":"http"}'),
     ]
     return JsHeaders.trusted(fields)
+
+
+def _bad_url(url: str, host: str, target: str) -> ProblemError:
+    """The 400 for a request whose URL the WHATWG parser refuses, naming the part at fault."""
+    if target[:1] == "/":
+        try:
+            normalize_url(f"http://{host}/")
+        except TypeError:
+            return ProblemError(400, "Bad host", f"Host {host!r} is not a valid host", "Host")
+    return ProblemError(400, "Bad URL", f"{url!r} is not a valid http URL", "url")
 
 
 class FrontDoor:
@@ -142,13 +153,19 @@ class FrontDoor:
 
         method = request.method
         body = await request.read() if method not in _BODYLESS and request.can_read_body else None
-        js_request = JsRequest.incoming(
-            f"http://{request_headers.get('Host') or request.host}{target}",
-            method,
-            functools.partial(_edge_headers, request, cf, ray),
-            body or None,
-            cf,
-        )
+        # An absolute-form target's authority wins over Host (RFC 9112 §3.2.2).
+        host = request_headers.get("Host") or request.host
+        url = f"http://{host}{target}" if target[:1] == "/" else target
+        try:
+            js_request = JsRequest.incoming(
+                url,
+                method,
+                functools.partial(_edge_headers, request, cf, ray),
+                body or None,
+                cf,
+            )
+        except TypeError:
+            return self._problem(_bad_url(url, host, target), colo)
         return self._send(await pop.fetch(js_request), ray)
 
     def _send(self, response: JsResponse, ray: str) -> web.Response:

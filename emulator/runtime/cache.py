@@ -180,7 +180,7 @@ def _key(request: object, method_name: str) -> tuple[str, str, JsHeaders]:
     raise JsException(
         "TypeError",
         f"Failed to execute '{method_name}' on 'Cache': parameter 1 is not of type "
-        f"'Request or string'. Got {type(request).__name__}; pass a URL or request.js_object."
+        f"'Request or string'. Got {type(request).__name__}; pass a URL or request.js_object.",
     )
 
 

@@ -3,6 +3,8 @@
 Worker code calls ``workers.fetch``; the isolate running it has set ``current_fetcher`` for the
 invocation (and the background tasks it spawns inherit it, as contextvars do), so no module
 opens its own connections. Network failures raise ``OSError``, as Pyodide's ``pyfetch`` does.
+A body goes out with the ``Content-Type`` the ``Request`` has (a str body's is set when it is
+built, :mod:`.http`), never one of the HTTP client's own.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ class Fetcher:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=ORIGIN_TIMEOUT_S),
-                skip_auto_headers=("User-Agent",),
+                # workerd sends the request as the worker built it: no User-Agent of its own,
+                # and no Content-Type where the body gave none (aiohttp would add
+                # application/octet-stream to a bytes body and to any body-less POST/PUT/PATCH).
+                skip_auto_headers=("User-Agent", "Content-Type"),
             )
         return self._session
 

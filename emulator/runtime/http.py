@@ -10,13 +10,22 @@ carry the runtime's messages; the SDK turns a JS ``RangeError`` into ``ValueErro
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
+from .cache_http import _percent_encode, normalize_url
 from .headers import HeadersInit, JsHeaders
 from .jsproxy import JsObject
 
-__all__ = ["BodyInit", "BodyUsedError", "JsRequest", "JsResponse", "ReadableStream"]
+__all__ = [
+    "BodyInit",
+    "BodyUsedError",
+    "JsRequest",
+    "JsResponse",
+    "ReadableStream",
+    "request_url",
+]
 
 INVALID_REDIRECT = (
     'Invalid redirect value, must be one of "follow" or "manual" ("error" won\'t be '
@@ -24,6 +33,11 @@ INVALID_REDIRECT = (
     "response status code)."
 )
 NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+# The Content-Type a str body brings (the Fetch standard's "extract a body", USVString case).
+TEXT_PLAIN = "text/plain;charset=UTF-8"
+# The WHATWG fragment percent-encode set, beyond C0 controls, space and non-ASCII.
+_FRAGMENT_ENCODE = frozenset('"<>`')
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
 
 
 class BodyUsedError(OSError):
@@ -63,6 +77,38 @@ def body_bytes(body: BodyInit) -> bytes | None:
     if isinstance(body, bytes | bytearray | memoryview):
         return bytes(body)
     raise TypeError(f"Unsupported type in Response: {type(body).__name__}")
+
+
+def request_url(url: str) -> str:
+    """``new Request(url).url`` in workerd: ``new URL(url).href`` for an http(s) URL.
+
+    That is the WHATWG serialization (``normalize_url``: scheme and host lower-cased, default
+    port and dot segments removed, empty path ``/``, path and query percent-encoded) with the
+    fragment kept, as the Fetch standard's ``url`` getter serializes it. Any other string is
+    kept as given: a relative URL or another scheme (``fetch`` refuses those), and an http(s)
+    URL ``normalize_url`` refuses. workerd's ``TypeError("Invalid URL: ...")`` is not raised:
+    ``normalize_url`` validates Cache API keys and is stricter than ``new URL`` (it refuses an
+    empty host label, ``https://a..b/``, which ``new URL`` takes), so refusing here would
+    reject requests the runtime builds.
+    """
+    head, hash_mark, fragment = url.partition("#")
+    try:
+        href = normalize_url(head)
+    except TypeError:
+        return url
+    if not hash_mark:
+        return href
+    fragment = re.sub(r"[\t\n\r]", "", fragment).rstrip(_C0_AND_SPACE)
+    return f"{href}#{_percent_encode(fragment, _FRAGMENT_ENCODE)}"
+
+
+def _default_text_type(headers: JsHeaders) -> None:
+    """Give a str body's headers ``Content-Type: text/plain;charset=UTF-8`` unless they have
+    one, as a JS ``Request`` or ``Response`` built with a string body does."""
+    for name, _ in headers.fields:  # a loop, not has(): hot path
+        if name == "content-type":
+            return
+    headers.set("content-type", TEXT_PLAIN)
 
 
 class _Body:
@@ -119,7 +165,7 @@ class JsRequest(_Body):
         cf: JsObject | None = None,
         redirect: str = "follow",
     ) -> None:
-        self.url = url
+        self.url = request_url(url)
         self.method = method.upper()
         self._headers: JsHeaders | None = None
         self._header_source: Callable[[], JsHeaders] | None = None
@@ -134,6 +180,8 @@ class JsRequest(_Body):
             raise TypeError("Request with a GET or HEAD method cannot have a body.")
         if redirect not in ("follow", "manual"):
             raise TypeError(INVALID_REDIRECT)
+        if type(body) is str:
+            _default_text_type(self.headers)
         self.cf = cf
         self.redirect = redirect
         self.bodyUsed = False
@@ -147,9 +195,11 @@ class JsRequest(_Body):
         body: bytes | None,
         cf: JsObject,
     ) -> JsRequest:
-        """A request the front door parsed: already valid, so built without re-checking."""
+        """A request the front door parsed: already valid, so built without re-checking, except
+        ``url``, which becomes ``new URL(url).href`` without a fragment (a request target has
+        none); ``TypeError`` if it is not a valid http(s) URL (a bad ``Host``, say)."""
         request = cls.__new__(cls)
-        request.url = url
+        request.url = normalize_url(url)
         request.method = method
         request._headers = None
         request._header_source = headers
@@ -223,11 +273,7 @@ class JsResponse(_Body):
         self.statusText = statusText
         self.headers = headers if isinstance(headers, JsHeaders) else JsHeaders(headers)
         if is_text:
-            for name, _ in self.headers.fields:  # a loop, not has(): hot path
-                if name == "content-type":
-                    break
-            else:
-                self.headers.set("content-type", "text/plain;charset=UTF-8")
+            _default_text_type(self.headers)
         self.url = url
         self.redirected = redirected
         self.type = "default"

@@ -490,12 +490,6 @@ CASES: tuple[Case, ...] = (
             ),
             Fetch(PRODUCT, expect=Expect(200, "coffee", _cs("hit"), 0)),
         ],
-        known_bug=(
-            "emulator/runtime/http.py: JsRequest keeps its url string as given (and the front "
-            "door builds it from the Host header and the raw path), where a JS Request's url is "
-            "new URL(url).href; the worker sees https://SHOP.example/api/products/../products/"
-            "./BEV-COFFEE and forwards X-Forwarded-Host: SHOP.example"
-        ),
     ),
     Case(
         "scheduled-without-a-handler",
@@ -537,13 +531,6 @@ CASES: tuple[Case, ...] = (
             Fetch("/subrequest?body=text", expect=Expect(201, origin_requests=1)),
             Fetch("/subrequest?body=bytes", expect=Expect(201, origin_requests=1)),
         ],
-        known_bug=(
-            "emulator/runtime/http.py JsRequest turns a str body into bytes without adding "
-            "Content-Type: text/plain;charset=UTF-8 (JsResponse does add it), and "
-            "emulator/runtime/fetcher.py hands bytes to aiohttp, which adds Content-Type: "
-            "application/octet-stream; the origin gets application/octet-stream for both where "
-            "workerd sends text/plain;charset=UTF-8 and nothing"
-        ),
         worker="probe",
     ),
     Case(

@@ -312,6 +312,17 @@ async def test_x_forwarded_for_gets_the_client_appended_as_cloudflare_does(
     assert seen["cf-connecting-ip"] == "203.0.113.9"
 
 
+async def _raw_request(emu, raw):
+    """Send ``raw`` bytes to the front door; the response's head and body."""
+    host, port = emu.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(raw)
+    await writer.drain()
+    head, _, body = (await reader.read()).partition(b"\r\n\r\n")
+    writer.close()
+    return head, body
+
+
 @pytest.mark.parametrize(
     ("raw", "field"),
     [
@@ -326,13 +337,52 @@ async def test_a_malformed_request_is_a_400_problem_naming_the_part(
     popcache_emulator, sample_config, raw, field
 ):
     emu = await popcache_emulator(sample_config)
-    host, port = emu.url.removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(raw)
-    await writer.drain()
-    head, _, body = (await reader.read()).partition(b"\r\n\r\n")
-    writer.close()
+    head, body = await _raw_request(emu, raw)
     assert head.startswith(b"HTTP/1.0 400") or head.startswith(b"HTTP/1.1 400")
+    assert b"application/problem+json" in head.lower()
+    assert b"server: cloudflare" in head.lower()
+    problem = json.loads(body)
+    assert (problem["status"], problem["field"]) == (400, field)
+    assert problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "url"),
+    [
+        ("/a/./b/../../url?q=a%20b", "LocalHost:{port}", "http://localhost:{port}/url?q=a%20b"),
+        ("/url", "Shop.EXAMPLE:80", "http://shop.example/url"),
+        ("http://Other.example/x/../url", "ignored.example", "http://other.example/url"),
+    ],
+    ids=["dot-segments", "default-port", "absolute-form"],
+)
+async def test_the_worker_sees_the_url_as_new_url_serializes_it(
+    popcache_emulator, sample_config, target, host, url
+):
+    emu = await popcache_emulator(sample_config)
+    port = emu.url.rpartition(":")[2]
+    raw = f"GET {target} HTTP/1.1\r\nHost: {host.format(port=port)}\r\nConnection: close\r\n\r\n"
+    head, body = await _raw_request(emu, raw.encode())
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert body.decode() == url.format(port=port)
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "field"),
+    [
+        ("/", "bad host", "Host"),
+        ("/", "shop.example:99999", "Host"),
+        ("/", "a<b", "Host"),
+        ("ftp://shop.example/", "shop.example", "url"),
+    ],
+    ids=["space", "port", "forbidden-code-point", "not-http"],
+)
+async def test_a_url_that_does_not_parse_is_a_400_problem_naming_the_part(
+    popcache_emulator, sample_config, target, host, field
+):
+    emu = await popcache_emulator(sample_config)
+    raw = f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    head, body = await _raw_request(emu, raw.encode())
+    assert head.startswith(b"HTTP/1.1 400"), head
     assert b"application/problem+json" in head.lower()
     assert b"server: cloudflare" in head.lower()
     problem = json.loads(body)

@@ -26,6 +26,8 @@ async def origin_handler(request: web.BaseRequest) -> web.StreamResponse:
             text=f"{request.method} {await request.text()} {request.headers.get('X-Trace')}",
             headers={"Set-Cookie": "a=1"},
         )
+    if request.path == "/content-type":
+        return web.Response(text=request.headers.get("Content-Type", "none"))
     return web.Response(text=f"at {request.path}")
 
 
@@ -40,6 +42,26 @@ async def test_fetch_sends_method_headers_and_body(fetcher, origin):
     assert isinstance(response, Response)
     assert await response.text() == "POST hi t1"
     assert response.headers.get("set-cookie") == "a=1"
+
+
+@pytest.mark.parametrize(
+    ("options", "content_type"),
+    [
+        ({"body": "hi"}, "text/plain;charset=UTF-8"),
+        ({"body": ""}, "text/plain;charset=UTF-8"),
+        ({"body": "{}", "headers": {"Content-Type": "application/json"}}, "application/json"),
+        ({"body": b"\x00hi"}, "none"),
+        ({}, "none"),
+    ],
+    ids=["str", "empty-str", "str-with-its-own-type", "bytes", "no-body"],
+)
+async def test_a_post_body_sets_content_type_as_the_fetch_standard_says(
+    fetcher, origin, options, content_type
+):
+    # A str body brings text/plain;charset=UTF-8 unless the caller set a type; bytes and no body
+    # bring none (aiohttp would add application/octet-stream; workerd adds nothing).
+    response = await fetch(f"{origin}/content-type", method="POST", **options)
+    assert await response.text() == content_type
 
 
 async def test_fetch_accepts_a_request(fetcher, origin):

@@ -33,6 +33,8 @@ class Default(WorkerEntrypoint):
         if path == "/proxy":
             upstream = await fetch(self.env.ORIGIN + "/healthz")
             return Response(await upstream.text(), status=upstream.status)
+        if path == "/url":
+            return Response(request.url)
         if path == "/headers":
             return Response.json(dict(request.headers.items()))
         if path == "/pass-through":
