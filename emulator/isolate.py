@@ -4,9 +4,10 @@ On Cloudflare every isolate has its own module instances and memory. Here each i
 the worker's modules (files under main's folder, which is where imports resolve from, as on
 Cloudflare) through its own ``__import__``, so module-level state is never shared between PoPs,
 and a reload is simply a new isolate. ``workers`` resolves to the emulator's SDK stand-in,
-``js`` to this isolate's JS globals and ``pyodide.ffi`` to a stand-in of what worker code meets
-there (``JsException``); every other import is the host Python's. Modules are real
-files executed normally, so pdb breakpoints and coverage work on them.
+``js`` to this isolate's JS globals and ``pyodide.ffi``/``pyodide.http`` to stand-ins of what
+worker code meets there (``JsException``, ``FetchResponse``); every other import is the host
+Python's. Modules are real files executed normally, so pdb breakpoints and coverage work on
+them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from types import CoroutineType, ModuleType
 from typing import Any
 
 from .errors import PopcacheError
-from .runtime import pyodide_ffi, workers
+from .runtime import pyodide_ffi, pyodide_http, workers
 from .runtime.http import JsRequest, JsResponse
 
 __all__ = ["PYODIDE", "Isolate", "WorkerLoadError"]
@@ -29,7 +30,12 @@ __all__ = ["PYODIDE", "Isolate", "WorkerLoadError"]
 # The runtime's ``pyodide`` package, as far as worker code meets it.
 _pyodide = ModuleType("pyodide", "Stand-in for the parts of Pyodide worker code imports.")
 _pyodide.ffi = pyodide_ffi  # type: ignore[attr-defined]
-PYODIDE: dict[str, ModuleType] = {"pyodide": _pyodide, "pyodide.ffi": pyodide_ffi}
+_pyodide.http = pyodide_http  # type: ignore[attr-defined]
+PYODIDE: dict[str, ModuleType] = {
+    "pyodide": _pyodide,
+    "pyodide.ffi": pyodide_ffi,
+    "pyodide.http": pyodide_http,
+}
 
 
 class WorkerLoadError(PopcacheError):

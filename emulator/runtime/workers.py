@@ -23,9 +23,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPMethod, HTTPStatus
 from typing import Any, Protocol, TypedDict, Unpack
 
+from . import pyodide_http
 from .fetcher import perform_fetch
 from .headers import JsHeaders
-from .http import BodyInit, BodyUsedError, JsRequest, JsResponse, ReadableStream
+from .http import BodyInit, JsRequest, JsResponse, ReadableStream
 from .jsproxy import JsObject
 
 __all__ = [
@@ -169,47 +170,16 @@ class Request:
         return Request(self._js.clone())
 
 
-class FetchResponse:
-    """A response as ``fetch`` returns it (Pyodide's ``FetchResponse`` plus the SDK's additions)."""
+class FetchResponse(pyodide_http.FetchResponse):
+    """A response as ``fetch`` returns it: Pyodide's ``FetchResponse`` plus the SDK's
+    additions. ``clone()`` is Pyodide's, as in the SDK: it returns a plain
+    ``pyodide.http.FetchResponse`` (``js_response``, no ``js_object``)."""
 
-    # One wrapper per request and per response: slots keep them small on the hot path.
-    __slots__ = ("js_response",)
-
-    def __init__(self, url: str, js_response: JsResponse) -> None:
-        """Pyodide's signature; the URL is read from the JS response itself."""
-        self.js_response = js_response
+    __slots__ = ()
 
     @property
     def js_object(self) -> JsResponse:
         return self.js_response
-
-    @property
-    def status(self) -> int:
-        return self.js_response.status
-
-    @property
-    def status_text(self) -> str:
-        return self.js_response.statusText
-
-    @property
-    def ok(self) -> bool:
-        return self.js_response.ok
-
-    @property
-    def url(self) -> str:
-        return self.js_response.url
-
-    @property
-    def redirected(self) -> bool:
-        return self.js_response.redirected
-
-    @property
-    def type(self) -> str:
-        return self.js_response.type
-
-    @property
-    def body_used(self) -> bool:
-        return self.js_response.bodyUsed
 
     @property
     def body(self) -> ReadableStream | None:
@@ -219,26 +189,6 @@ class FetchResponse:
     def headers(self) -> HTTPMessageMapping:
         return _to_http_message(self.js_response.headers)
 
-    def _raise_if_failed(self) -> None:
-        if self.js_response.bodyUsed:
-            raise BodyUsedError()
-
-    def raise_for_status(self) -> None:
-        if 400 <= self.status < 600:
-            kind = "Client" if self.status < 500 else "Server"
-            raise OSError(f"{self.status} {kind} Error: {self.status_text} for url: {self.url}")
-
-    async def buffer(self) -> bytes:
-        self._raise_if_failed()
-        return await self.js_response.arrayBuffer()
-
-    async def bytes(self) -> bytes:
-        return await self.buffer()
-
-    async def text(self) -> str:
-        self._raise_if_failed()
-        return await self.js_response.text()
-
     def json(self, *args: Any, **kwargs: Any) -> Any:
         if isinstance(self, FetchResponse):
             return self._json_body()
@@ -246,10 +196,6 @@ class FetchResponse:
 
     async def _json_body(self) -> Any:
         return _json.loads(await self.text())
-
-    def clone(self) -> Response:
-        self._raise_if_failed()
-        return Response(self.js_response.clone())
 
     def replace_body(self, body: Body) -> Response:
         """A new Response with this one's status and headers and another body."""

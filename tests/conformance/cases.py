@@ -10,8 +10,8 @@ wait for the ``ctx.waitUntil`` work it started (the harness's ``drain``, ``Emula
 step's side effects include its background work: when that work starts relative to the response
 is up to each runtime's event loop, and comparing it would compare schedulers. ``Expect`` on a
 step states what the case is about, checked on the real SDK's side, so a case that stops
-exercising its subject fails even when both sides agree. ``known_bug`` marks a case where the
-two differ because of an emulator bug (a strict expected failure until it is fixed).
+exercising its subject fails even when both sides agree. A case where the two differ is a bug
+in the emulator or the harness: fixed, never marked as expected to fail.
 
 Every request carries ``BASE_HEADERS``: what a browser sends plus what Cloudflare's edge adds
 before a Worker sees it. Sending ``Accept``, ``Accept-Language``, ``Accept-Encoding`` and
@@ -130,14 +130,12 @@ Step = Fetch | Advance | PurgeTags | Scheduled | Queue
 
 @dataclass(frozen=True)
 class Case:
-    """``known_bug``: the two sides differ here because of a bug (named in it, with the file to
-    fix); the driver marks the case as a strict expected failure until it is fixed."""
+    """One scenario: the origin's scripted answers per path, the steps, and which worker."""
 
     name: str
     doc: str
     origin: Mapping[str, Sequence[Answer]]
     steps: Sequence[Step]
-    known_bug: str | None = None
     worker: str = "edge"
 
 
@@ -576,13 +574,6 @@ CASES: tuple[Case, ...] = (
         "it): a pyodide.http.FetchResponse with js_response and no js_object.",
         {},
         [Fetch("/clone", expect=Expect(200, '["FetchResponse", false, true]'))],
-        known_bug=(
-            "emulator/runtime/workers.py FetchResponse.clone returns a workers.Response (with "
-            "js_object); workers-runtime-sdk 1.9.5 inherits pyodide.http.FetchResponse.clone, "
-            "which returns a plain FetchResponse without js_object, so "
-            "`cache.put(url, response.clone().js_object)` (tests/e2e/workers/sample, /cached) "
-            "raises AttributeError under the real SDK"
-        ),
         worker="probe",
     ),
     Case(

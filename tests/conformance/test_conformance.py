@@ -350,18 +350,7 @@ def differences(left: Any, right: Any, where: str = "") -> list[str]:
     return []
 
 
-def _params() -> list[Any]:
-    return [
-        pytest.param(
-            case,
-            id=case.name,
-            marks=[pytest.mark.xfail(strict=True, reason=case.known_bug)] if case.known_bug else [],
-        )
-        for case in CASES
-    ]
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in CASES])
 async def test_emulator_and_real_sdk_agree(
     case: Case, origin: ScriptedOrigin, harnesses: dict[str, Harness]
 ) -> None:

@@ -165,3 +165,11 @@ async def test_set_cookie_values_stay_separate_in_response_headers():
 def test_worker_entrypoint_keeps_ctx_and_env():
     entry = WorkerEntrypoint("ctx", "env")
     assert (entry.ctx, entry.env) == ("ctx", "env")
+
+
+def test_a_clone_is_pyodides_fetch_response_without_js_object_as_in_the_sdk():
+    clone = Response("x").clone()
+    assert type(clone).__name__ == "FetchResponse"
+    assert not isinstance(clone, Response)
+    assert not hasattr(clone, "js_object")
+    assert clone.js_response.status == 200

@@ -28,7 +28,8 @@ class Default(WorkerEntrypoint):
             if hit is not None:
                 return Response(hit)
             response = Response("fresh from the worker", headers={"Cache-Control": "max-age=60"})
-            self.ctx.waitUntil(cache.put(request.url, response.clone().js_object))
+            # A clone is Pyodide's FetchResponse: it has js_response, not the SDK's js_object.
+            self.ctx.waitUntil(cache.put(request.url, response.clone().js_response))
             return response
         if path == "/proxy":
             upstream = await fetch(self.env.ORIGIN + "/healthz")
