@@ -38,6 +38,50 @@ export const BASELINE_SNAPSHOT_IMPORTS = [
 const HARNESS_DIR = path.dirname(new URL(import.meta.url).pathname);
 const SKIPPED_DIRS = new Set(["__pycache__", "node_modules", "python_modules"]);
 
+/**
+ * The config a harness script is started with (JSON in argv[2]), its prerequisites checked.
+ * Exits 2 with one line, prefixed with `name`, when the config or a prerequisite is missing.
+ */
+export function startupConfig(name, usage) {
+  const fail = (line) => {
+    process.stderr.write(`${name}: ${line}\n`);
+    process.exit(2);
+  };
+  let config;
+  try {
+    config = JSON.parse(process.argv[2] ?? "");
+  } catch {
+    fail(usage);
+  }
+  const missing = missingPrerequisite({
+    pyodideDir: config.pyodideDir,
+    sdkDir: config.sdkDir,
+    mainPath: config.main,
+  });
+  if (missing) fail(missing);
+  return { config, fail };
+}
+
+/** The bundle's env: its ORIGIN var and, when configured, the version metadata binding. */
+export function bundleEnv(config) {
+  const env = { ORIGIN: config.origin };
+  if (config.version) env.CF_VERSION_METADATA = Object.freeze({ ...config.version });
+  return env;
+}
+
+/** loadPyodideForBundle's options for a config. */
+export function bundleOptions(config, env, background) {
+  return {
+    pyodideDir: config.pyodideDir,
+    sdkDir: config.sdkDir,
+    mainPath: config.main,
+    compatibilityDate: config.compatibilityDate,
+    compatibilityFlags: config.compatibilityFlags ?? [],
+    env,
+    background,
+  };
+}
+
 /** One line naming what is missing, or null: Node >= 20, node_modules/pyodide, the SDK. */
 export function missingPrerequisite({ pyodideDir, sdkDir, mainPath }) {
   const major = Number(process.versions.node.split(".")[0]);

@@ -20,10 +20,12 @@ import fs from "node:fs";
 import path from "node:path";
 
 import {
+  bundleEnv,
+  bundleOptions,
   importBaselineSnapshotModules,
   importMain,
   loadPyodideForBundle,
-  missingPrerequisite,
+  startupConfig,
 } from "./bundle.mjs";
 import { CacheStorage } from "./cache.mjs";
 import { Background, Clock } from "./runtime.mjs";
@@ -31,40 +33,18 @@ import { Background, Clock } from "./runtime.mjs";
 console.log = console.error;
 const HARNESS_DIR = path.dirname(new URL(import.meta.url).pathname);
 
-function fail(line) {
-  process.stderr.write(`coldstart: ${line}\n`);
-  process.exit(2);
-}
-
-let config;
-try {
-  config = JSON.parse(process.argv[2] ?? "");
-} catch {
-  fail("usage: node coldstart.mjs '<config JSON>' [--profile]");
-}
-const missing = missingPrerequisite({
-  pyodideDir: config.pyodideDir,
-  sdkDir: config.sdkDir,
-  mainPath: config.main,
-});
-if (missing) fail(missing);
+const { config, fail } = startupConfig(
+  "coldstart",
+  "usage: node coldstart.mjs '<config JSON>' [--profile]",
+);
 
 const clock = new Clock(config.clock ?? 1_767_225_600);
 clock.install();
 globalThis.caches = new CacheStorage(clock);
-const env = { ORIGIN: config.origin };
-if (config.version) env.CF_VERSION_METADATA = { ...config.version };
+const env = bundleEnv(config);
 
 const started = performance.now();
-const bundle = await loadPyodideForBundle({
-  pyodideDir: config.pyodideDir,
-  sdkDir: config.sdkDir,
-  mainPath: config.main,
-  compatibilityDate: config.compatibilityDate,
-  compatibilityFlags: config.compatibilityFlags ?? [],
-  env,
-  background: new Background(),
-});
+const bundle = await loadPyodideForBundle(bundleOptions(config, env, new Background()));
 if (process.argv.includes("--baseline")) importBaselineSnapshotModules(bundle);
 const loaded = performance.now();
 const result = { loadMs: loaded - started, jspi: bundle.jspi };

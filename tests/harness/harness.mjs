@@ -46,12 +46,14 @@ import readline from "node:readline";
 
 import { CacheStorage } from "./cache.mjs";
 import {
+  bundleEnv,
+  bundleOptions,
   callPython,
   harnessHelpers,
   importMain,
   loadPyodideForBundle,
-  missingPrerequisite,
   SESSION,
+  startupConfig,
 } from "./bundle.mjs";
 import { Background, Clock, ExecutionContext } from "./runtime.mjs";
 
@@ -60,23 +62,10 @@ const write = (object) => process.stdout.write(`${JSON.stringify(object)}\n`);
 console.log = console.error;
 console.info = console.error;
 
-function fail(line) {
-  process.stderr.write(`harness: ${line}\n`);
-  process.exit(2);
-}
-
-let config;
-try {
-  config = JSON.parse(process.argv[2] ?? "");
-} catch {
-  fail("usage: node harness.mjs '<config JSON>' (see the header of tests/harness/harness.mjs)");
-}
-const missing = missingPrerequisite({
-  pyodideDir: config.pyodideDir,
-  sdkDir: config.sdkDir,
-  mainPath: config.main,
-});
-if (missing) fail(missing);
+const { config, fail } = startupConfig(
+  "harness",
+  "usage: node harness.mjs '<config JSON>' (see the header of tests/harness/harness.mjs)",
+);
 
 // --- the runtime's globals and bindings ----------------------------------------------------------
 
@@ -101,8 +90,7 @@ globalThis.fetch = function fetch(input, init) {
   return nodeFetch(input, chosen === "default" ? { ...init, cache: "force-cache" } : init);
 };
 
-const env = { ORIGIN: config.origin };
-if (config.version) env.CF_VERSION_METADATA = Object.freeze({ ...config.version });
+const env = bundleEnv(config);
 
 // --- the bundle ----------------------------------------------------------------------------------
 
@@ -112,15 +100,7 @@ let helpers;
 let mainModule;
 let Default;
 try {
-  bundle = await loadPyodideForBundle({
-    pyodideDir: config.pyodideDir,
-    sdkDir: config.sdkDir,
-    mainPath: config.main,
-    compatibilityDate: config.compatibilityDate,
-    compatibilityFlags: config.compatibilityFlags ?? [],
-    env,
-    background,
-  });
+  bundle = await loadPyodideForBundle(bundleOptions(config, env, background));
   const loaded = performance.now();
   await loadMain();
   write({
