@@ -46,7 +46,8 @@ def _response(body: Any = None, init: dict[str, Any] | None = None, **options: A
 def _request(url: Any, init: dict[str, Any] | None = None, **options: Any) -> JsRequest:
     options = {**(init or {}), **options}
     if isinstance(url, JsRequest):
-        options = {"method": url.method, "headers": url.headers, **options}
+        # new Request(request, init) fills a new Headers from the old one: never shared.
+        options = {"method": url.method, "headers": JsHeaders(url.headers), **options}
         url = url.url
     return JsRequest(
         str(url),

@@ -33,6 +33,15 @@ def test_request_new_copies_a_request_with_other_options():
     assert (copy.url, copy.method) == ("https://shop.example/a", "PUT")
 
 
+def test_a_request_made_from_a_request_has_headers_of_its_own():
+    js = js_module()
+    original = js.Request.new("https://shop.example/a", {"headers": {"x-a": "1"}})
+    copy = js.Request.new(original, {"method": "POST", "body": "text"})
+    copy.headers.set("x-b", "2")
+    assert copy.headers.get("content-type") == "text/plain;charset=UTF-8"
+    assert (original.headers.get("content-type"), original.headers.get("x-b")) == (None, None)
+
+
 def test_headers_new_builds_js_headers():
     headers = js_module().Headers.new([("A", "1")])
     assert isinstance(headers, JsHeaders)
