@@ -32,11 +32,11 @@ from tests.harness.client import (
     PYODIDE_DIR,
     REPO,
     SDK_DIR,
-    SDK_REQUIREMENT,
     HarnessUnavailable,
     bundle_config,
-    ensure_sdk,
     node_command,
+    sdk_pin,
+    vendored_sdk,
 )
 
 from .report import heading, table, verdict
@@ -82,7 +82,7 @@ def measure() -> dict[str, Any]:
     if not (PYODIDE_DIR / "pyodide.mjs").is_file():
         raise HarnessUnavailable("node_modules/pyodide is missing: run `npm install`")
     command = node_command()
-    ensure_sdk()
+    vendored_sdk()
     config = _config()
     node = subprocess.run([command[0], "--version"], capture_output=True, text=True, check=False)
     return {
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> None:
     jspi = "JSPI" if samples["baseline"][0]["jspi"] else "no JSPI"
     heading(
         f"Edge cold start: `import entry` in a fresh Pyodide 314.0.7 (Python 3.14) per run, "
-        f"{SDK_REQUIREMENT} and routes.toml in the bundle, Node {samples['node']} ({jspi}), "
+        f"{sdk_pin()} and routes.toml in the bundle, Node {samples['node']} ({jspi}), "
         f"interpreter start excluded; medians of {RUNS}, {BARE_RUNS} and {SDK_RUNS} runs:"
     )
     table(

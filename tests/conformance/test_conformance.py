@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.client import REPO, Harness, HarnessUnavailable
+from harness.client import REPO, SDK_DIR, Harness, HarnessUnavailable, sdk_pin
 
 from emulator.app import Emulator
 from emulator.clock import FakeClock
@@ -372,5 +372,5 @@ def test_the_harness_runs_the_real_sdk(harnesses: dict[str, Harness]) -> None:
     assert harness.ready["pyodide"].startswith("314.")
     assert harness.ready["python"].startswith("3.14")
     assert "python_no_global_handlers" in harness.ready["flags"]
-    sdk = Path(REPO / ".popcache" / "harness" / "python_modules" / ".popcache-sdk")
-    assert sdk.read_text().strip() == "workers-runtime-sdk==1.9.5"
+    version = sdk_pin().partition("==")[2]
+    assert list(SDK_DIR.glob(f"workers_runtime_sdk-{version}.dist-info"))

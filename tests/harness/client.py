@@ -2,8 +2,8 @@
 
 ``Harness`` runs one long-lived ``node tests/harness/harness.mjs`` with a bundle (a
 ``wrangler.toml``'s main module, its compatibility date and flags), the real
-``workers-runtime-sdk`` (``SDK_REQUIREMENT``, fetched by ``ensure_sdk`` into
-``.popcache/harness/python_modules`` when missing) and ``node_modules/pyodide``. ``call(op,
+``workers-runtime-sdk`` (pinned in ``edge-requirements.txt``, vendored into ``python_modules/`` by
+``popcache build``, as for a deploy) and ``node_modules/pyodide``. ``call(op,
 **fields)`` sends one JSON command line and returns the one JSON line it answers (see the header
 of ``harness.mjs`` for the commands); a ``{"error": ...}`` answer raises ``HarnessError``.
 
@@ -16,37 +16,36 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 import tomllib
-import zipfile
 from pathlib import Path
 from typing import Any
+
+from emulator.build import REQUIREMENTS_FILE, SDK, VENDOR_DIR, build, read_requirements
+from emulator.errors import PopcacheError
+
+from .node import NodeMissing, jspi_command
 
 __all__ = [
     "HARNESS_DIR",
     "LOG",
     "REPO",
     "SDK_DIR",
-    "SDK_REQUIREMENT",
     "Harness",
     "HarnessError",
     "HarnessUnavailable",
-    "ensure_sdk",
     "node_command",
+    "sdk_pin",
+    "vendored_sdk",
 ]
 
 HARNESS_DIR = Path(__file__).resolve().parent
 REPO = HARNESS_DIR.parent.parent
 PYODIDE_DIR = REPO / "node_modules" / "pyodide"
-SDK_REQUIREMENT = "workers-runtime-sdk==1.9.5"
-SDK_DIR = REPO / ".popcache" / "harness" / "python_modules"
+SDK_DIR = REPO / VENDOR_DIR
 # The harness's stderr (Python's print, console.log, warnings), one file per bundle folder.
 LOG = REPO / ".popcache" / "harness" / "harness.log"
-_SDK_MARKER = ".popcache-sdk"
 # Loading Pyodide takes ~4-7 s; importing the bundle a second or two more.
 START_TIMEOUT_S = 90.0
 CALL_TIMEOUT_S = 60.0
@@ -60,61 +59,28 @@ class HarnessError(Exception):
     """The harness answered a command with an error, or stopped answering."""
 
 
-def ensure_sdk(target: Path = SDK_DIR, requirement: str = SDK_REQUIREMENT) -> Path:
-    """``target`` holding the unpacked ``requirement`` wheel (downloaded with pip if needed)."""
-    marker = target / _SDK_MARKER
-    if marker.is_file() and marker.read_text().strip() == requirement:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        wheels = Path(scratch) / "wheels"
-        download = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--disable-pip-version-check",
-                "--quiet",
-                requirement,
-                "-d",
-                str(wheels),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        found = sorted(wheels.glob("*.whl")) if download.returncode == 0 else []
-        if not found:
-            last = (download.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
-            raise HarnessUnavailable(f"cannot download {requirement} with pip: {last}")
-        unpacked = Path(scratch) / "python_modules"
-        with zipfile.ZipFile(found[0]) as wheel:
-            wheel.extractall(unpacked)
-        (unpacked / _SDK_MARKER).write_text(requirement + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(unpacked, target)
-    return target
+def vendored_sdk() -> Path:
+    """The bundle's ``python_modules/``, as ``popcache build`` makes it for a deploy (a no-op
+    when up to date): the harness loads exactly what wrangler would upload."""
+    try:
+        build(REPO / "wrangler.toml")
+    except PopcacheError as exc:
+        raise HarnessUnavailable(f"popcache build: {exc}") from None
+    return SDK_DIR
+
+
+def sdk_pin() -> str:
+    """The pinned SDK, ``workers-runtime-sdk==<version>``, from ``edge-requirements.txt``."""
+    pins = read_requirements(REPO / REQUIREMENTS_FILE)
+    return next(str(pin) for pin in pins if pin.key == SDK)
 
 
 def node_command() -> list[str]:
-    """``node`` with the flag that turns on JSPI (as workerd has it), or HarnessUnavailable."""
-    node = shutil.which("node")
-    if node is None:
-        raise HarnessUnavailable("Node is not installed: the Pyodide harness needs Node >= 20")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+    """Node with JSPI, or HarnessUnavailable."""
     try:
-        major = int(version.stdout.strip().lstrip("v").split(".")[0])
-    except ValueError:
-        raise HarnessUnavailable(f"cannot tell {node}'s version") from None
-    if major < 20:
-        raise HarnessUnavailable(f"Node {version.stdout.strip()} is too old: the harness needs 20+")
-    # JSPI: promising calls into Python, as workerd makes them.
-    flag = "--experimental-wasm-stack-switching" if major < 22 else "--experimental-wasm-jspi"
-    return [node, flag] if major < 24 else [node]
+        return jspi_command()
+    except NodeMissing as exc:
+        raise HarnessUnavailable(str(exc)) from None
 
 
 def bundle_config(wrangler: Path) -> dict[str, Any]:
@@ -164,7 +130,7 @@ class Harness:
                 "repo root"
             )
         command = node_command()
-        ensure_sdk()
+        vendored_sdk()
         self._log.parent.mkdir(parents=True, exist_ok=True)
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(

