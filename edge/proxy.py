@@ -37,8 +37,7 @@ from store import Store, match_quietly, quietly
 from upstream import (
     Origin,
     OriginError,
-    client_fields,
-    forwarded_headers,
+    origin_headers,
     origin_url,
     reach,
     too_slow,
@@ -209,14 +208,10 @@ class Proxy:
         variants: tuple[str, tuple[str, ...]] | None,
     ) -> Trip:
         request = ask.request
-        headers = forwarded_headers(request.headers).without(CLIENT_CONDITIONALS)
+        headers = origin_headers(request, CLIENT_CONDITIONALS)
         if stale is not None:
             for name, value in validators(stale.entry.headers):
                 headers.add(name, value)
-        for name, value in client_fields(
-            request.url, request.client_ip, request.headers.get("x-forwarded-for")
-        ):
-            headers.set(name, value)
         policy = ask.rule.policy
         credentials = "authorization" if request.headers.has("authorization") else None
         if credentials is None and request.headers.has("cookie"):
@@ -300,13 +295,11 @@ class Proxy:
         """Forward as is: nothing looked up, nothing stored."""
         ask.status.fwd, ask.status.detail = fwd, detail
         request = ask.request
-        headers = forwarded_headers(request.headers)
-        for name, value in client_fields(
-            request.url, request.client_ip, request.headers.get("x-forwarded-for")
-        ):
-            headers.set(name, value)
         forward = EdgeRequest(
-            request.method, origin_url(self.origin, request.url), headers, request.body
+            request.method,
+            origin_url(self.origin, request.url),
+            origin_headers(request),
+            request.body,
         )
         try:
             response = await reach(runtime.origin, forward, ask.rule.policy.timeout)

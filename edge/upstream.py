@@ -20,6 +20,7 @@ __all__ = [
     "OriginError",
     "client_fields",
     "forwarded_headers",
+    "origin_headers",
     "origin_url",
     "reach",
     "too_slow",
@@ -68,6 +69,16 @@ def client_fields(
             chain = f"{chain}, {client_ip}" if chain else client_ip
         fields += [("cf-connecting-ip", client_ip), ("x-forwarded-for", chain)]
     return fields
+
+
+def origin_headers(request: EdgeRequest, drop: frozenset[str] = frozenset()) -> Fields:
+    """The fields a request takes to the origin: its own minus hop-by-hop ones and ``drop``,
+    plus who asked, for which host, over which scheme."""
+    headers = forwarded_headers(request.headers).without(drop)
+    forwarded_for = request.headers.get("x-forwarded-for")
+    for name, value in client_fields(request.url, request.client_ip, forwarded_for):
+        headers.set(name, value)
+    return headers
 
 
 class OriginError(Exception):

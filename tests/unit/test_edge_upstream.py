@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from messages import EdgeRequest, EdgeResponse, Fields
-from upstream import HOP_BY_HOP, OriginError, client_fields, forwarded_headers, origin_url, reach
+from upstream import (
+    HOP_BY_HOP,
+    OriginError,
+    client_fields,
+    forwarded_headers,
+    origin_headers,
+    origin_url,
+    reach,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +80,20 @@ async def test_an_origin_slower_than_its_time_is_an_http_response_timeout():
     with pytest.raises(OriginError) as caught:
         await reach(slow, EdgeRequest("GET", "http://o/", Fields()), 0.01)
     assert caught.value.error == "http_response_timeout"
+
+
+def test_origin_headers_drop_what_is_asked_and_name_the_client():
+    request = EdgeRequest(
+        "GET",
+        "https://shop.example/p",
+        Fields([("If-None-Match", '"a"'), ("Accept", "*/*"), ("Connection", "close")]),
+        client_ip="203.0.113.9",
+    )
+    fields = dict(origin_headers(request, frozenset({"if-none-match"})))
+    assert fields == {
+        "accept": "*/*",
+        "x-forwarded-host": "shop.example",
+        "x-forwarded-proto": "https",
+        "cf-connecting-ip": "203.0.113.9",
+        "x-forwarded-for": "203.0.113.9",
+    }
