@@ -7,18 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .textfile import read_text
 
 __all__ = ["read_toml"]
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    text = read_text(path, "a TOML file")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(path, "is a directory, not a TOML file") from None
-    except PermissionError:
-        raise ConfigError(path, "cannot be read (permission denied)") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
