@@ -4,32 +4,84 @@ Everything runtime-specific is here and only here: reading the routes file that 
 this module, turning the SDK's request into the core's ``EdgeRequest`` and back, the origin
 through ``workers.fetch``, the cache through ``caches.default``, time through ``Date.now()``
 (the runtime's clock, which the emulator can drive) and background work through
-``ctx.waitUntil``. The proxy itself lives once per isolate, so request collapsing spans every
-request the isolate serves.
+``ctx.waitUntil``, where the client is through ``request.cf``, and the dynamic zones through
+the KV binding ``[zones]`` names. The proxy itself lives once per isolate, so request
+collapsing spans every request the isolate serves.
 """
 
 from pathlib import Path
 from typing import Any
 
-from js import Date, caches
+from geoscope import Geo, geo_from_cf
+from js import Date, caches, console
 from messages import EdgeRequest, EdgeResponse, Fields
 from proxy import Proxy, Runtime
 from routes import load_routes
 from upstream import OriginError
 from workers import Request, Response, WorkerEntrypoint, fetch
+from zonefile import ZoneError, load_zones
+from zonesource import ZoneRead, ZoneSource
 
+_HERE = Path(__file__).parent
 # Parsed once at start-up: a bad file stops the Worker from loading, with one line naming it.
-ROUTES = load_routes(
-    (Path(__file__).parent / "routes.toml").read_text(encoding="utf-8"), "edge/routes.toml"
-)
+ROUTES = load_routes((_HERE / "routes.toml").read_text(encoding="utf-8"), "edge/routes.toml")
+
+
+def _static_zones(name: str | None) -> tuple[Any, ...]:
+    if name is None:
+        return ()
+    source = f"edge/{name}"
+    try:
+        text = (_HERE / name).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ZoneError(
+            f'{source}: cannot be read ({exc.strerror}); set [zones] file = "" for none'
+        ) from None
+    return load_zones(text, source)
+
+
+ZONES = ZoneSource(_static_zones(ROUTES.zones.file), ROUTES.zones, console.warn)
+_CF_FIELDS = ("latitude", "longitude", "metroCode", "city", "regionCode", "country")
+_NOWHERE = Geo()
+_geos: dict[tuple[Any, ...], Geo] = {}
 _proxies: dict[tuple[str, str], Proxy] = {}
 
 
 def _proxy(origin: str, version: str) -> Proxy:
     key = (origin, version)
     if key not in _proxies:
-        _proxies[key] = Proxy(ROUTES, origin=origin, version=version)
+        _proxies[key] = Proxy(ROUTES, origin=origin, version=version, zones=ZONES)
     return _proxies[key]
+
+
+def _geo(cf: Any) -> Geo:
+    """Where ``request.cf`` places the client; memoised, as a PoP sees the same few places."""
+    if cf is None:
+        return _NOWHERE
+    fields = tuple(getattr(cf, name, None) for name in _CF_FIELDS)
+    geo = _geos.get(fields)
+    if geo is None:
+        geo = geo_from_cf(dict(zip(_CF_FIELDS, fields, strict=True)))
+        if len(_geos) >= 4096:
+            _geos.clear()
+        _geos[fields] = geo
+    return geo
+
+
+def _zone_reader(env: Any) -> ZoneRead | None:
+    binding = ROUTES.zones.kv_binding
+    namespace = getattr(env, binding, None) if binding is not None else None
+    if namespace is None:
+        return None
+    key = ROUTES.zones.kv_key
+
+    async def read() -> str | None:
+        value = await namespace.get(key)
+        # None for an absent key (the SDK's binding wrapper turns JS null into None; a bare
+        # JsProxy would give pyodide.ffi.jsnull, which is not a str either).
+        return value if isinstance(value, str) else None
+
+    return read
 
 
 async def _origin(request: EdgeRequest) -> EdgeResponse:
@@ -87,7 +139,11 @@ class Default(WorkerEntrypoint):
         edge_request = EdgeRequest(
             method, incoming.url, headers, body, headers.get("cf-connecting-ip")
         )
-        runtime = Runtime(_origin, _CacheStore(caches.default), _now, self.ctx.waitUntil)
-        response = await proxy.handle(edge_request, runtime)
+        runtime = Runtime(
+            _origin, _CacheStore(caches.default), _now, self.ctx.waitUntil, _zone_reader(self.env)
+        )
+        # A request from outside Cloudflare's edge (a test, a service binding) has no cf.
+        geo = _geo(getattr(incoming, "cf", None))
+        response = await proxy.handle(edge_request, runtime, geo)
         body = response.body or None  # 204/304 and HEAD answers have a null body
         return Response(body, status=response.status, headers=list(response.headers))

@@ -54,6 +54,7 @@ class Trip:
     credentials: str | None  # "authorization" or "cookie" when storing needs permission
     vary_ok: Callable[[str | None], tuple[str, ...] | None]  # Vary -> fields, None: refused
     stale: Stale | None
+    tags: tuple[str, ...] = ()  # the edge's own tags besides class:<name> (zone:<id>)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ async def fly(trip: Trip, origin: Origin, store: Store, now: Callable[[], float]
             cache_groups=headers.get("cache-groups"),
             cache_tag=headers.get("cache-tag"),
             surrogate_key=headers.get("surrogate-key"),
-            extra=(f"class:{trip.policy.name}",),
+            extra=(f"class:{trip.policy.name}", *trip.tags),
         ),
         cache_control=headers.get("cache-control"),
     )

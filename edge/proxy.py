@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -29,10 +29,11 @@ from collapse import Collapser
 from conditional import CLIENT_CONDITIONALS, validators
 from flight import Outcome, Stale, Trip, fly
 from freshness import STORED_FIELD, Lookup, Stored, lookup
+from geoscope import GLOBAL, Geo, Scope, pick
 from messages import EdgeRequest, EdgeResponse
 from problem import origin_failure, problem
-from respond import finish, from_origin, from_store
-from routes import Routes, Rule
+from respond import finish, from_origin, from_store, keep_from_shared_caches
+from routes import ClassPolicy, Routes, Rule
 from store import Store, match_quietly, quietly
 from upstream import (
     Origin,
@@ -43,15 +44,18 @@ from upstream import (
     too_slow,
 )
 from variants import VARIANTS_FIELD, read_marker, variant_id, vary_fields
+from zonesource import ZoneRead, ZoneSource
 
-__all__ = ["GLOBAL_SCOPE", "Proxy", "Runtime"]
+__all__ = ["GEO_FIELDS", "Proxy", "Runtime"]
 
-GLOBAL_SCOPE = "global"
+GEO_FIELDS = ("edge-geo-zone", "edge-geo-level")
+"""What the edge tells the origin of the client's zone; never taken from the client."""
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110 §9.2.1
 _SHARED_CLASSES = frozenset({"hot", "warm", "cold"})
 _PLAIN = request_caching(cache_control=None, pragma=None)
 _MEMO_LIMIT = 4096
+_NOWHERE = Geo()
 
 
 @dataclass(slots=True)
@@ -63,6 +67,8 @@ class Runtime:
     store: Store
     now: Callable[[], float]
     wait_until: Callable[[Awaitable[Any]], None]
+    zones: ZoneRead | None = None
+    """Reads the dynamic zones from KV; None when the Worker has no such binding."""
 
 
 @dataclass(slots=True)
@@ -72,6 +78,8 @@ class _Ask:
     request: EdgeRequest
     url: NormalizedURL
     rule: Rule
+    policy: ClassPolicy  # the rule's, with its zone's TTL
+    scope: Scope
     key: str
     status: CacheStatus = field(default_factory=CacheStatus)
 
@@ -79,11 +87,14 @@ class _Ask:
 class Proxy:
     """The edge's caching proxy for one origin and one deployed version, per isolate."""
 
-    def __init__(self, routes: Routes, *, origin: str, version: str) -> None:
+    def __init__(
+        self, routes: Routes, *, origin: str, version: str, zones: ZoneSource | None = None
+    ) -> None:
         settings = routes.settings
         self.routes = routes
         self.origin = origin
         self.version = version
+        self.zones = zones or ZoneSource((), routes.zones, print)
         self.keys = KeyPolicy(
             tracking_params=DEFAULT_TRACKING_PARAMS + settings.tracking_params,
             coordinate_params=settings.coordinate_params,
@@ -92,21 +103,33 @@ class Proxy:
         self.flights: Collapser[Outcome] = Collapser()
         self._vary = tuple(sorted(settings.vary))
         # Pure results a PoP computes over and over, bounded: cleared when full.
-        self._targets: dict[tuple[str, str], tuple[NormalizedURL, Rule, str]] = {}
+        self._targets: dict[tuple[str, str], tuple[NormalizedURL, Rule]] = {}
+        self._keys: dict[tuple[str, str, str], str] = {}
         self._records: dict[str, Stored | None] = {}
 
-    def _target(self, method: str, raw_url: str) -> tuple[NormalizedURL, Rule, str]:
-        """The normalized URL, rule and base key of a request (InvalidURL if unusable)."""
+    def _target(self, method: str, raw_url: str) -> tuple[NormalizedURL, Rule]:
+        """The normalized URL and rule of a request (InvalidURL if unusable)."""
         memo = (method, raw_url)
         found = self._targets.get(memo)
         if found is None:
             url = normalize(raw_url, self.keys)
-            rule = self.routes.match(method, url.path)
-            found = (url, rule, self._key(url, rule))
+            found = (url, self.routes.match(method, url.path))
             if len(self._targets) >= _MEMO_LIMIT:
                 self._targets.clear()
             self._targets[memo] = found
         return found
+
+    def _base_key(
+        self, method: str, raw_url: str, url: NormalizedURL, rule: Rule, scope: str
+    ) -> str:
+        memo = (method, raw_url, scope)
+        key = self._keys.get(memo)
+        if key is None:
+            key = self._key(url, rule, scope)
+            if len(self._keys) >= _MEMO_LIMIT:
+                self._keys.clear()
+            self._keys[memo] = key
+        return key
 
     def _record(self, value: str | None) -> Stored | None:
         if value is None:
@@ -117,19 +140,46 @@ class Proxy:
             self._records[value] = Stored.decode(value)
         return self._records[value]
 
-    async def handle(self, request: EdgeRequest, runtime: Runtime) -> EdgeResponse:
+    async def handle(
+        self, request: EdgeRequest, runtime: Runtime, geo: Geo | None = None
+    ) -> EdgeResponse:
+        """Answer ``request`` from a client that ``request.cf`` places at ``geo``."""
+        request.headers.delete(*GEO_FIELDS)  # only request.cf places a client
         method = "GET" if request.method == "HEAD" else request.method
         try:
-            url, rule, key = self._target(method, request.url)
+            url, rule = self._target(method, request.url)
         except InvalidURL as exc:
             response = problem(400, f"the request URL is not usable: {exc}", field="url")
             return finish(response, request, CacheStatus(fwd="request", detail="invalid-url"))
-        ask = _Ask(request, url, rule, key)
+        now = runtime.now()
+        if self.zones.due(runtime.zones, now):
+            await self.zones.refresh(runtime.zones, now, runtime.wait_until)
+        rungs = self.zones.ladder(geo or _NOWHERE, now)
+        policy = rule.policy
+        scope = pick(rungs, policy.scope, policy.fallback)
+        if scope is None:
+            ask = _Ask(request, url, rule, policy, GLOBAL, "")
+            return await self._pass(ask, runtime, "bypass", detail="no-geo-scope")
+        request.headers.add("edge-geo-zone", scope.id)  # deleted above: add, never doubled
+        request.headers.add("edge-geo-level", scope.level)
+        if scope.zone is not None and (ttl := scope.zone.ttl_for(policy.name)) is not None:
+            policy = replace(policy, ttl=ttl)
+        key = self._base_key(method, request.url, url, rule, scope.id)
+        ask = _Ask(request, url, rule, policy, scope, key)
+        response = await self._serve(ask, runtime, rungs)
+        if scope.level != "global":
+            keep_from_shared_caches(response.headers)
+        return response
+
+    async def _serve(
+        self, ask: _Ask, runtime: Runtime, rungs: tuple[Scope | None, ...]
+    ) -> EdgeResponse:
+        request = ask.request
         if request.headers.get("popcache-debug") == "1":
-            ask.status.key = key
+            ask.status.key = ask.key
         if request.method not in _CACHEABLE_METHODS:
-            return await self._unsafe(ask, runtime)
-        if not ask.rule.policy.store:
+            return await self._unsafe(ask, runtime, rungs)
+        if not ask.policy.store:
             return await self._pass(ask, runtime, "bypass")
         cache_control, pragma = request.headers.get("cache-control"), request.headers.get("pragma")
         caching = (
@@ -145,12 +195,12 @@ class Proxy:
             return await self._fly(ask, runtime, caching, None, collapse=False)
         return await self._cached(ask, runtime, caching)
 
-    def _key(self, url: NormalizedURL, rule: Rule, variant: str = "") -> str:
+    def _key(self, url: NormalizedURL, rule: Rule, scope: str, variant: str = "") -> str:
         return cache_key(
             url,
             version=self.version,
             content_class=rule.policy.name,
-            scope=GLOBAL_SCOPE,
+            scope=scope,
             variant=variant,
         )
 
@@ -161,7 +211,7 @@ class Proxy:
         if variants is not None:
             generation, fields = variants
             variant = variant_id(fields, ask.request.headers.get, generation)
-            key = self._key(ask.url, ask.rule, variant)
+            key = self._key(ask.url, ask.rule, ask.scope.id, variant)
             entry = await match_quietly(runtime.store, key)
         record = self._record(entry.headers.get(STORED_FIELD)) if entry is not None else None
         if entry is None or record is None:
@@ -193,7 +243,7 @@ class Proxy:
     def _answer_stored(
         self, ask: _Ask, entry: EdgeResponse, record: Stored, now: float
     ) -> EdgeResponse:
-        return finish(from_store(entry, record, ask.rule.policy, now), ask.request, ask.status)
+        return finish(from_store(entry, record, ask.policy, now), ask.request, ask.status)
 
     def _collapse_key(self, ask: _Ask) -> str:
         # Every allowlisted field the request sends is part of it, so a follower never gets a
@@ -212,7 +262,7 @@ class Proxy:
         if stale is not None:
             for name, value in validators(stale.entry.headers):
                 headers.add(name, value)
-        policy = ask.rule.policy
+        policy = ask.policy
         credentials = "authorization" if request.headers.has("authorization") else None
         if credentials is None and request.headers.has("cookie"):
             # Hot, warm and cold rules declare their content shared; elsewhere a response to a
@@ -223,7 +273,7 @@ class Proxy:
             request=EdgeRequest("GET", origin_url(self.origin, request.url), headers),
             key=ask.key,
             variant_key=lambda names, generation: self._key(
-                ask.url, ask.rule, variant_id(names, request.headers.get, generation)
+                ask.url, ask.rule, ask.scope.id, variant_id(names, request.headers.get, generation)
             ),
             variants=variants,
             policy=policy,
@@ -232,6 +282,7 @@ class Proxy:
             credentials=credentials,
             vary_ok=lambda value: vary_fields(value, vary),
             stale=stale,
+            tags=(f"zone:{ask.scope.id}",),
         )
 
     async def _fly(
@@ -257,7 +308,7 @@ class Proxy:
             runtime.wait_until(task)
             outcome = await asyncio.shield(task)
         else:
-            outcome = await self._follow(flight, ask.rule.policy.timeout)
+            outcome = await self._follow(flight, ask.policy.timeout)
             if outcome.shareable:
                 ask.status.collapsed = True
             else:  # a personal response: this request asks for itself
@@ -286,7 +337,7 @@ class Proxy:
             status.stored, status.ttl = True, outcome.record.ttl(now)
         elif status.detail is None:
             status.detail = outcome.refusal
-        response = from_origin(outcome.response, ask.rule.policy, outcome.record, now)
+        response = from_origin(outcome.response, ask.policy, outcome.record, now)
         return finish(response, ask.request, status)
 
     async def _pass(
@@ -302,17 +353,18 @@ class Proxy:
             request.body,
         )
         try:
-            response = await reach(runtime.origin, forward, ask.rule.policy.timeout)
+            response = await reach(runtime.origin, forward, ask.policy.timeout)
         except OriginError as exc:
             return finish(origin_failure(exc), request, ask.status)
         ask.status.fwd_status = response.status
-        return finish(
-            from_origin(response, ask.rule.policy, None, runtime.now()), request, ask.status
-        )
+        return finish(from_origin(response, ask.policy, None, runtime.now()), request, ask.status)
 
-    async def _unsafe(self, ask: _Ask, runtime: Runtime) -> EdgeResponse:
+    async def _unsafe(
+        self, ask: _Ask, runtime: Runtime, rungs: tuple[Scope | None, ...]
+    ) -> EdgeResponse:
         """Forward any other method; a successful unsafe one invalidates what it names
-        (RFC 9111 §4.4): the target URL and same-host ``Location``/``Content-Location``."""
+        (RFC 9111 §4.4): the target URL and same-host ``Location``/``Content-Location``, as
+        the requester's zone keys them (a tag purge reaches every zone's copy)."""
         response = await self._pass(ask, runtime, "method")
         if ask.request.method in _SAFE_METHODS or not 200 <= response.status < 400:
             return response
@@ -322,9 +374,12 @@ class Proxy:
                 targets.append(urljoin(ask.request.url, value))
         for target in targets:
             try:
-                url, _, key = self._target("GET", target)
+                url, rule = self._target("GET", target)
             except InvalidURL:
                 continue
-            if url.host == ask.url.host:  # RFC 9111 §4.4: never on another host's word
-                await quietly(runtime.store.delete(key))
+            scope = pick(rungs, rule.policy.scope, rule.policy.fallback)
+            if url.host == ask.url.host and scope is not None:  # never on another host's word
+                await quietly(
+                    runtime.store.delete(self._base_key("GET", target, url, rule, scope.id))
+                )
         return response

@@ -15,7 +15,7 @@ from routes import ClassPolicy
 from tags import TAG_HEADERS
 from variants import VARIANTS_FIELD
 
-__all__ = ["INTERNAL_FIELDS", "finish", "from_origin", "from_store"]
+__all__ = ["INTERNAL_FIELDS", "finish", "from_origin", "from_store", "keep_from_shared_caches"]
 # Fields of a stored or origin response that are the edge's business, or the runtime's to set.
 INTERNAL_FIELDS = (
     frozenset(
@@ -37,6 +37,8 @@ INTERNAL_FIELDS = (
 )
 _STORED_ONLY = INTERNAL_FIELDS | {"age", "cache-control"}
 _NOT_MODIFIED = NOT_MODIFIED_FIELDS | {"age"}
+_SHARED_ONLY = frozenset({"public", "s-maxage", "proxy-revalidate"})
+_privates: dict[str | None, str] = {}  # Cache-Control values seen -> their private form
 
 
 def from_store(
@@ -76,3 +78,31 @@ def finish(response: EdgeResponse, request: EdgeRequest, status: CacheStatus) ->
     if request.method == "HEAD":
         response.body = b""
     return response
+
+
+def keep_from_shared_caches(headers: Fields) -> None:
+    """Mark a zone-scoped response ``private`` for caches past the edge.
+
+    The edge keys it by the client's zone, which it learnt from ``request.cf``; a shared cache
+    downstream sees no such header to vary on, so it could hand one zone's stock to another.
+    ``private`` keeps the browser's copy and stops shared ones (RFC 9111 §5.2.2.7); ``public``
+    and the shared-cache directives go, as they would contradict it.
+    """
+    value = headers.get("cache-control")
+    private = _privates.get(value)
+    if private is None:
+        private = _private(value)
+        if len(_privates) >= 1024:
+            _privates.clear()
+        _privates[value] = private
+    if private != value:
+        headers.set("cache-control", private)
+
+
+def _private(value: str | None) -> str:
+    directives = [d.strip() for d in (value or "").split(",") if d.strip()]
+    names = [d.partition("=")[0].strip().lower() for d in directives]
+    if value is not None and ("no-store" in names or "private" in names):
+        return value
+    kept = [d for d, n in zip(directives, names, strict=True) if n not in _SHARED_ONLY]
+    return ", ".join(["private", *kept])

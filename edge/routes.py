@@ -31,6 +31,7 @@ from routesyntax import (
     parse_timeout,
     parse_toml,
 )
+from zones import LEVELS, Level
 
 __all__ = [
     "DEFAULT_VARY",
@@ -40,6 +41,7 @@ __all__ = [
     "RoutesError",
     "Rule",
     "Settings",
+    "ZoneSettings",
     "load_routes",
 ]
 
@@ -71,21 +73,31 @@ class ClassPolicy:
     """The Cache-Control sent to browsers; None passes the origin's own."""
     timeout: float
     """How long to wait for the origin before answering 504 (or stale-if-error)."""
+    scope: Level = "global"
+    """The finest geo level a response is shared at: its cache key, ``Edge-Geo-Zone`` and
+    ``zone:<id>`` tag name the client's zone at this level (``geoscope``)."""
+    fallback: Level = "global"
+    """The coarsest level the class accepts when the client has none finer; beyond it the
+    request is forwarded unshared."""
 
 
-_CLASSES = (  # name, store, ttl, hints, swr, sie, browser, timeout
-    ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0),
-    ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0),
+_CLASSES = (  # name, store, ttl, hints, swr, sie, browser, timeout, scope
+    ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0, "zone"),
+    ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0, "city"),
     ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0),
-    ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0),
+    ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0, "zone"),
     ClassPolicy("origin", True, None, "honour", 0.0, 0.0, None, 10.0),
 )
 _CLASS_NAMES = ", ".join(policy.name for policy in _CLASSES)
-_POLICY_KEYS = ("ttl", "swr", "sie", "browser", "hints", "timeout")
+_POLICY_KEYS = ("ttl", "swr", "sie", "browser", "hints", "timeout", "scope", "fallback")
 _RULE_KEYS = ("name", "path", "methods", "class", *_POLICY_KEYS)
 _SETTINGS_KEYS = ("tracking_params", "vary", "coordinate_params", "geocell_precision")
+_ZONES_KEYS = ("file", "kv_binding", "kv_key", "refresh", "first_wait")
 _FORBIDDEN = {
-    "bypass": (set(_POLICY_KEYS) - {"timeout"}, "pointless: class 'bypass' never stores"),
+    "bypass": (
+        set(_POLICY_KEYS) - {"timeout", "scope", "fallback"},
+        "pointless: class 'bypass' never stores",
+    ),
     "origin": ({"ttl", "hints"}, "class 'origin' always takes the origin's own lifetime"),
 }
 DEFAULT_VARY = frozenset({"accept-encoding", "accept-language", "accept", "edge-geo-zone"})
@@ -126,6 +138,23 @@ class Settings:
 
 
 @dataclass(frozen=True, slots=True)
+class ZoneSettings:
+    """``[zones]``: where the geofence zones come from (``docs/zones.md``)."""
+
+    file: str | None = "zones.geojson"
+    """The static zones, a GeoJSON file beside ``routes.toml`` in the bundle; None: none."""
+    kv_binding: str | None = "ZONES"
+    """The KV namespace binding holding the dynamic zones; None: static zones only."""
+    kv_key: str = "zones"
+    """The key in that namespace whose value is a GeoJSON FeatureCollection."""
+    refresh: float = 30.0
+    """The isolate re-reads the dynamic zones at most this often, in seconds."""
+    first_wait: float = 0.25
+    """How long an isolate's first request waits for the dynamic zones; afterwards no request
+    waits for KV."""
+
+
+@dataclass(frozen=True, slots=True)
 class Routes:
     """A loaded ``routes.toml``: rules in file order, the default rule and the settings."""
 
@@ -137,6 +166,8 @@ class Routes:
     """The ``[settings]`` table, defaults filled in."""
     classes: tuple[ClassPolicy, ...]
     """The five class policies with the file's ``[classes.*]`` overrides."""
+    zones: ZoneSettings = ZoneSettings()
+    """The ``[zones]`` table, defaults filled in."""
 
     def match(self, method: str, path: str) -> Rule:
         """The first rule whose pattern matches ``path`` (no query) and whose methods include
@@ -161,12 +192,14 @@ class Routes:
 def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
     """Parse and validate the text of a routes file; :class:`RoutesError` on the first error."""
     document = parse_toml(text, source)
-    check_keys(document, ("settings", "classes", "rule"), f"{source}: top level")
+    check_keys(document, ("settings", "classes", "rule", "zones"), f"{source}: top level")
     settings = _settings(document.get("settings", {}), f"{source}: [settings]")
     classes = _classes(document.get("classes", {}), source)
     by_name = {policy.name: policy for policy in classes}
     rules = _rules(document.get("rule", []), source, by_name)
-    return Routes(rules, Rule("default", "/**", _ANY, by_name["origin"]), settings, classes)
+    zones = _zones(document.get("zones", {}), f"{source}: [zones]")
+    default = Rule("default", "/**", _ANY, by_name["origin"])
+    return Routes(rules, default, settings, classes, zones)
 
 
 def _settings(value: object, where: str) -> Settings:
@@ -179,6 +212,33 @@ def _settings(value: object, where: str) -> Settings:
         _key(table, "coordinate_params", where, parse_params, base.coordinate_params),
         _key(table, "geocell_precision", where, parse_precision, base.geocell_precision),
     )
+
+
+def _zones(value: object, where: str) -> ZoneSettings:
+    table = expect_table(value, where)
+    check_keys(table, _ZONES_KEYS, where)
+    base = ZoneSettings()
+    return ZoneSettings(
+        _key(table, "file", where, _optional_name, base.file),
+        _key(table, "kv_binding", where, _optional_name, base.kv_binding),
+        _key(table, "kv_key", where, expect_string, base.kv_key),
+        _key(table, "refresh", where, parse_duration, base.refresh),
+        _key(table, "first_wait", where, _first_wait, base.first_wait),
+    )
+
+
+def _first_wait(value: object, where: str) -> float:
+    seconds = parse_duration(value, where)
+    if seconds > 10:
+        raise RoutesError(f"{where}: must be at most 10 seconds (0: never wait), got {value!r}")
+    return seconds
+
+
+def _optional_name(value: object, where: str) -> str | None:
+    """A file or binding name, or None for ``""`` (turned off)."""
+    if value == "":
+        return None
+    return expect_string(value, where)
 
 
 def _classes(value: object, source: str) -> tuple[ClassPolicy, ...]:
@@ -242,6 +302,14 @@ def _override(policy: ClassPolicy, table: Mapping[str, object], where: str) -> C
     for key in _POLICY_KEYS:
         if key in table and key in forbidden:
             raise RoutesError(f"{where}: key {key!r}: {reason}")
+    scope = _key(table, "scope", where, _level, policy.scope)
+    fallback = _key(table, "fallback", where, _level, policy.fallback)
+    if LEVELS.index(fallback) < LEVELS.index(scope):
+        key = "fallback" if "fallback" in table else "scope"
+        raise RoutesError(
+            f"{where}: key {key!r}: fallback {fallback!r} is finer than scope {scope!r} "
+            f"(levels, finest first: {', '.join(LEVELS)})"
+        )
     return ClassPolicy(
         name=policy.name,
         store=policy.store,
@@ -251,6 +319,8 @@ def _override(policy: ClassPolicy, table: Mapping[str, object], where: str) -> C
         sie=_key(table, "sie", where, parse_duration, policy.sie),
         browser=_key(table, "browser", where, parse_cache_control, policy.browser),
         timeout=_key(table, "timeout", where, parse_timeout, policy.timeout),
+        scope=scope,
+        fallback=fallback,
     )
 
 
@@ -262,6 +332,13 @@ def _key(
     default: _T,
 ) -> _T:
     return parse(table[key], f"{where}: key {key!r}") if key in table else default
+
+
+def _level(value: object, where: str) -> Level:
+    for level in LEVELS:
+        if value == level:
+            return level
+    raise RoutesError(f"{where}: expected one of {', '.join(LEVELS)}, got {describe(value)}")
 
 
 def _hints(value: object, where: str) -> Hints:

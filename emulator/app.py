@@ -26,7 +26,7 @@ from .geo import CityIndex, load_city_index
 from .isolate import Isolate
 from .pop import Pop
 from .runtime.fetcher import Fetcher
-from .runtime.kv import KVStore
+from .runtime.kv import KVNamespace, KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
 from .runtime.version_metadata import version_metadata
 from .topology import DEFAULT_TOPOLOGY, Topology
@@ -79,6 +79,13 @@ class Emulator:
         for colo, isolate in isolates.items():
             self.pops[colo].isolate = isolate
         self.config = config
+
+    def kv_namespace(self, binding: str) -> KVNamespace:
+        """The KV namespace the worker sees as ``env.<binding>`` (KeyError if it has none)."""
+        for namespace in self.config.kv_namespaces:
+            if namespace.binding == binding:
+                return KVNamespace(self.kv, namespace.id, self.clock)
+        raise KeyError(f"wrangler.toml has no KV binding {binding!r}")
 
     def _city_index(self) -> CityIndex | None:
         return self._cities

@@ -29,6 +29,7 @@ import pytest_asyncio
 from .anycast import CF_HEADER, GEO_HEADER, POP_HEADER
 from .app import Emulator
 from .clock import FakeClock
+from .runtime.kv import KVNamespace
 from .runtime.queue_batch import QueueResult
 from .topology import DEFAULT_TOPOLOGY, Topology, load_topology
 from .wrangler import load_config
@@ -78,6 +79,11 @@ class EmulatorHandle:
         """Deliver ``bodies`` as one batch to the worker's ``queue()`` consumer of ``queue`` now;
         the result says which messages were acknowledged and which retried."""
         return await self.emulator.queue(queue, bodies, pop, attempts)
+
+    def kv(self, binding: str) -> KVNamespace:
+        """The worker's KV namespace ``env.<binding>``, to seed or inspect
+        (``await edge.kv("ZONES").put("zones", text)``)."""
+        return self.emulator.kv_namespace(binding)
 
     def purge_caches(self, pop: str | None = None) -> int:
         return self.emulator.purge_caches(pop)

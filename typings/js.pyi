@@ -6,3 +6,7 @@ caches: CacheStorage
 class Date:
     @staticmethod
     def now() -> float: ...
+
+class console:
+    @staticmethod
+    def warn(*args: object) -> None: ...

@@ -269,7 +269,7 @@ async def test_the_key_is_shown_only_to_a_debug_request(edge):
     _, _, plain = await get(edge, WARM)
     _, _, debug = await get(edge, WARM, **{"Popcache-Debug": "1"})
     assert "key=" not in plain["Cache-Status"]
-    assert '/warm/global/~/~/api/products/BEV-COFFEE"' in debug["Cache-Status"]
+    assert '/warm/city%3Aus%3Aca%3Adaly-city/~/~/api/products/BEV-COFFEE"' in debug["Cache-Status"]
 
 
 async def test_cache_tags_never_reach_the_client(edge, origin):

@@ -7,72 +7,14 @@ cover what is hard to provoke there: failing caches, damaged entries, followers'
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
+from edgeharness import ROUTES, URL, Harness, detail, ok
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages import EdgeRequest, EdgeResponse, Fields
-from proxy import Proxy, Runtime
-from routes import load_routes
+from proxy import Proxy
 from upstream import OriginError
-
-ROUTES = load_routes('[[rule]]\npath = "/p/**"\nclass = "warm"\ntimeout = "200ms"\n')
-URL = "https://shop.example/p/1"
-
-
-class DictStore:
-    def __init__(self) -> None:
-        self.entries: dict[str, EdgeResponse] = {}
-        self.failing = False
-
-    async def match(self, key: str) -> EdgeResponse | None:
-        if self.failing:
-            raise RuntimeError("cache unavailable")
-        found = self.entries.get(key)
-        return (
-            None if found is None else EdgeResponse(found.status, found.headers.copy(), found.body)
-        )
-
-    async def put(self, key: str, response: EdgeResponse) -> None:
-        if self.failing:
-            raise RuntimeError("cache unavailable")
-        self.entries[key] = response
-
-    async def delete(self, key: str) -> bool:
-        return self.entries.pop(key, None) is not None
-
-
-class Harness:
-    def __init__(self, answer: Callable[[EdgeRequest], Awaitable[EdgeResponse]]) -> None:
-        self.store = DictStore()
-        self.now = 1000.0
-        self.sent: list[EdgeRequest] = []
-        self.background: list[Awaitable[Any]] = []
-        self.answer = answer
-        self.proxy = Proxy(ROUTES, origin="http://origin", version="v1")
-
-    async def origin(self, request: EdgeRequest) -> EdgeResponse:
-        self.sent.append(request)
-        return await self.answer(request)
-
-    def runtime(self) -> Runtime:
-        return Runtime(self.origin, self.store, lambda: self.now, self.background.append)
-
-    async def get(self, url: str = URL, *fields: tuple[str, str]) -> EdgeResponse:
-        return await self.proxy.handle(EdgeRequest("GET", url, Fields(fields)), self.runtime())
-
-
-def ok(cache_control: str = "public, max-age=60", *extra: tuple[str, str]) -> Callable[..., Any]:
-    async def answer(request: EdgeRequest) -> EdgeResponse:
-        return EdgeResponse(200, Fields([("cache-control", cache_control), *extra]), b"body")
-
-    return answer
-
-
-def detail(response: EdgeResponse) -> str:
-    return response.headers.get("cache-status") or ""
 
 
 async def test_a_failing_cache_is_a_miss_and_the_response_still_served():

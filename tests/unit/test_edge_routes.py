@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from routes import DEFAULT_VARY, ClassPolicy, RoutesError, Rule, Settings, load_routes
+from routes import DEFAULT_VARY, ClassPolicy, RoutesError, Rule, Settings, ZoneSettings, load_routes
 from routesyntax import MAX_DURATION, compile_pattern, parse_duration
 
 SHIPPED = Path(__file__).parents[2] / "edge" / "routes.toml"
@@ -32,11 +32,11 @@ def error(text: str) -> str:
 @pytest.mark.parametrize(
     "policy",
     [
-        ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0),
-        ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0),
-        ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0),
-        ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0),
-        ClassPolicy("origin", True, None, "honour", 0.0, 0.0, None, 10.0),
+        ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0, "zone"),
+        ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0, "city"),
+        ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0, "global"),
+        ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0, "zone"),
+        ClassPolicy("origin", True, None, "honour", 0.0, 0.0, None, 10.0, "global"),
     ],
     ids=lambda policy: policy.name,
 )
@@ -68,9 +68,53 @@ def test_browser_origin_means_the_origins_own_cache_control():
 def test_a_rule_overrides_its_class_on_top_of_the_classes_table():
     routes = load_routes('[classes.hot]\nswr = "1s"\n' + rule('ttl = "3s"', cls="hot"))
     assert routes.rules[0].policy == ClassPolicy(
-        "hot", True, 3.0, "cap", 1.0, 60.0, "no-store", 5.0
+        "hot", True, 3.0, "cap", 1.0, 60.0, "no-store", 5.0, "zone"
     )
     assert routes.policy("hot").ttl == 5.0
+
+
+def test_a_rule_may_narrow_or_widen_its_classs_geo_scope():
+    routes = load_routes(rule('scope = "zone"\nfallback = "country"', cls="warm"))
+    assert (routes.rules[0].policy.scope, routes.rules[0].policy.fallback) == ("zone", "country")
+
+
+def test_an_unknown_geo_level_is_refused_naming_the_levels():
+    assert error(rule('scope = "street"')) == (
+        "f.toml: rule 1 ('r'): key 'scope': expected one of zone, city, region, country, "
+        "global, got 'street'"
+    )
+
+
+def test_a_fallback_finer_than_the_scope_is_refused():
+    assert error('[classes.cold]\nfallback = "city"') == (
+        "f.toml: [classes.cold]: key 'fallback': fallback 'city' is finer than scope 'global' "
+        "(levels, finest first: zone, city, region, country, global)"
+    )
+
+
+def test_a_bypass_rule_may_set_its_geo_scope_for_the_origins_benefit():
+    assert load_routes(rule('scope = "city"', cls="bypass")).rules[0].policy.scope == "city"
+
+
+def test_the_zones_table_has_its_documented_defaults():
+    assert load_routes("").zones == ZoneSettings("zones.geojson", "ZONES", "zones", 30.0, 0.25)
+
+
+def test_an_empty_zones_file_or_binding_turns_that_source_off():
+    zones = load_routes('[zones]\nfile = ""\nkv_binding = ""').zones
+    assert (zones.file, zones.kv_binding) == (None, None)
+
+
+def test_a_first_wait_over_ten_seconds_is_refused():
+    assert error('[zones]\nfirst_wait = "11s"') == (
+        "f.toml: [zones]: key 'first_wait': must be at most 10 seconds (0: never wait), got '11s'"
+    )
+
+
+def test_an_unknown_zones_key_is_refused():
+    assert error("[zones]\nrefesh = 1") == (
+        "f.toml: [zones]: unknown key 'refesh' (did you mean 'refresh'?)"
+    )
 
 
 def test_a_bypass_rule_may_set_its_timeout():
@@ -323,7 +367,7 @@ def test_a_toml_syntax_error_names_its_line(text, message):
     ("text", "message"),
     [
         ("[rules]", "f.toml: top level: unknown key 'rules' (did you mean 'rule'?)"),
-        ("[zzz]", "f.toml: top level: unknown key 'zzz' (expected settings, classes, rule)"),
+        ("[zzz]", "f.toml: top level: unknown key 'zzz' (expected settings, classes, rule, zones)"),
         ("[settings]\nvery = []", "f.toml: [settings]: unknown key 'very' (did you mean 'vary'?)"),
         (
             "[classes.hot]\ntll = 1",
@@ -333,7 +377,8 @@ def test_a_toml_syntax_error_names_its_line(text, message):
         (
             rule("cache = 1"),
             "f.toml: rule 1 ('r'): unknown key 'cache' "
-            "(expected name, path, methods, class, ttl, swr, sie, browser, hints, timeout)",
+            "(expected name, path, methods, class, ttl, swr, sie, browser, hints, timeout, "
+            "scope, fallback)",
         ),
         (
             "[classes.tepid]",
