@@ -2,8 +2,10 @@
 
 Each ``Case`` names its worker (``edge``: the repo's bundle; ``probe``: ``probe/entry.py``, which
 reports what the runtime hands a Python Worker), scripts the origin (``Answer``s per path) and
-lists steps: ``Fetch`` (a request as the runtime hands it to the worker), ``Advance`` (the clock),
-``PurgeTags`` (Cloudflare's purge by tag), ``Scheduled`` (a cron event) and ``Queue`` (a batch).
+lists steps: ``Fetch`` (a request as the runtime hands it to the worker, with the ``request.cf``
+Cloudflare's edge would give it, if any), ``Advance`` (the clock), ``PurgeTags`` (Cloudflare's
+purge by tag), ``Scheduled`` (a cron event), ``Queue`` (a batch) and ``KVPut`` (a write to a KV
+namespace, as ``wrangler kv key put`` makes one; every case starts with empty namespaces).
 The driver runs every case on the CPython emulator and on the Pyodide harness with the real SDK
 and compares what each step produced (see ``test_conformance.py``). After every step both legs
 wait for the ``ctx.waitUntil`` work it started (the harness's ``drain``, ``Emulator.drain``), so a
@@ -21,8 +23,10 @@ its own defaults on the way to the origin.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from .origin import Answer
 
@@ -35,6 +39,7 @@ __all__ = [
     "Case",
     "Expect",
     "Fetch",
+    "KVPut",
     "PurgeTags",
     "Queue",
     "Scheduled",
@@ -55,11 +60,20 @@ BASE_HEADERS: Mapping[str, str] = {
     "x-forwarded-proto": "https",
 }
 PRODUCT = "/api/products/BEV-COFFEE"  # class warm: ttl 5m, hints honoured, swr 1m, sie 1h
+INVENTORY = "/api/inventory/BEV-COFFEE"  # class hot: ttl 5s, shared per store zone
+# Points of edge/zones.geojson, (latitude, longitude): the centre of store zone sf-mission, and
+# a point of city zone san-francisco that no store zone covers.
+SF_MISSION = (37.7567, -122.4187)
+SF_NO_STORE = (37.72, -122.47)
 
 
 @dataclass(frozen=True)
 class Expect:
-    """What a step must show: status, body, members of ``Cache-Status``, origin requests."""
+    """What a step must show: status, body, members of ``Cache-Status``, origin requests.
+
+    ``origin_headers`` must be on every request the origin received during the step;
+    ``key_contains`` is part of the cache key ``Cache-Status`` shows (``Popcache-Debug: 1``).
+    """
 
     status: int | None = None
     body: str | None = None
@@ -67,6 +81,8 @@ class Expect:
     origin_requests: int | None = None
     absent_headers: frozenset[str] = frozenset()
     headers: Mapping[str, str] = field(default_factory=dict)
+    origin_headers: Mapping[str, str] = field(default_factory=dict)
+    key_contains: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,8 @@ class Fetch:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: str | None = None
     expect: Expect | None = None
+    cf: Mapping[str, object] | None = None
+    """``request.cf`` (IncomingRequestCfProperties); None: the request has none."""
 
     @property
     def url(self) -> str:
@@ -89,7 +107,8 @@ class Fetch:
 
     def label(self) -> str:
         extra = ", ".join(f"{name}: {value}" for name, value in self.headers.items())
-        return f"{self.method} {self.path}" + (f" [{extra}]" if extra else "")
+        where = f" from {self.cf.get('latitude')},{self.cf.get('longitude')}" if self.cf else ""
+        return f"{self.method} {self.path}" + (f" [{extra}]" if extra else "") + where
 
 
 @dataclass(frozen=True)
@@ -125,7 +144,17 @@ class Queue:
         return f"queue {self.queue!r}, {len(self.bodies)} message(s)"
 
 
-Step = Fetch | Advance | PurgeTags | Scheduled | Queue
+@dataclass(frozen=True)
+class KVPut:
+    binding: str
+    key: str
+    value: str
+
+    def label(self) -> str:
+        return f"kv put {self.binding}/{self.key} ({len(self.value)} characters)"
+
+
+Step = Fetch | Advance | PurgeTags | Scheduled | Queue | KVPut
 
 
 @dataclass(frozen=True)
@@ -148,6 +177,67 @@ def _ok(body: str, cache_control: str | None, **headers: str) -> Answer:
     if cache_control is not None:
         fields["Cache-Control"] = cache_control
     return Answer(200, body, {name.replace("_", "-"): value for name, value in fields.items()})
+
+
+def _sf_client(at: tuple[float, float]) -> Mapping[str, object]:
+    """``request.cf`` of a client in San Francisco: coordinates are strings, as Cloudflare's."""
+    lat, lon = at
+    return {
+        "latitude": f"{lat:.5f}",
+        "longitude": f"{lon:.5f}",
+        "city": "San Francisco",
+        "regionCode": "CA",
+        "country": "US",
+    }
+
+
+def _rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stock() -> dict[str, list[Answer]]:
+    """The inventory, echoing the zone the edge told the origin (not cacheable by browsers)."""
+    answer = Answer(200, "stock", {"Cache-Control": "public, max-age=60"}, echo=("Edge-Geo-Zone",))
+    return {INVENTORY: [answer]}
+
+
+def _in_zone(
+    zone: str,
+    level: str = "zone",
+    *,
+    cache_status: frozenset[str] = frozenset(),
+    origin_requests: int | None = None,
+) -> Expect:
+    """A 200 answered for ``zone``: the origin is told it, and the key is scoped by it."""
+    return Expect(
+        200,
+        f"stock Edge-Geo-Zone={zone}",
+        cache_status,
+        origin_requests,
+        origin_headers={"Edge-Geo-Zone": zone, "Edge-Geo-Level": level},
+        key_contains=f"/hot/{zone}/",
+    )
+
+
+DEBUG = {"Popcache-Debug": "1"}
+
+
+def _popup_at_mission(starts_at: float, ends_at: float) -> str:
+    """The ZONES value: one pop-up of 200 m at sf-mission's centre, outranking it, open from
+    ``starts_at`` to ``ends_at``."""
+    popup = {
+        "type": "Feature",
+        "id": "mission-popup",
+        "geometry": {"type": "Point", "coordinates": [SF_MISSION[1], SF_MISSION[0]]},
+        "properties": {
+            "kind": "popup",
+            "radius_m": 200,
+            "priority": 50,
+            "starts_at": _rfc3339(starts_at),
+            "ends_at": _rfc3339(ends_at),
+        },
+    }
+    return json.dumps({"type": "FeatureCollection", "features": [popup]})
 
 
 CASES: tuple[Case, ...] = (
@@ -494,6 +584,114 @@ CASES: tuple[Case, ...] = (
         "The edge bundle has no scheduled(): a cron event fails on both runtimes.",
         {},
         [Scheduled("*/5 * * * *")],
+    ),
+    # Geofenced keys: request.cf places the client, the zones come from the bundle and from KV.
+    Case(
+        "geo-zone-key",
+        "A hot response is shared per store zone: a client request.cf places in sf-mission gets "
+        "that zone's entry, and the origin is told the zone; a client elsewhere in San "
+        "Francisco, in no store's zone, falls back to the city's entry.",
+        _stock(),
+        [
+            Fetch(
+                INVENTORY,
+                headers=DEBUG,
+                cf=_sf_client(SF_MISSION),
+                expect=_in_zone("sf-mission", cache_status=_cs("stored"), origin_requests=1),
+            ),
+            Fetch(
+                INVENTORY,
+                headers=DEBUG,
+                cf=_sf_client(SF_MISSION),
+                expect=_in_zone("sf-mission", cache_status=_cs("hit"), origin_requests=0),
+            ),
+            Fetch(
+                INVENTORY,
+                headers=DEBUG,
+                cf=_sf_client(SF_NO_STORE),
+                expect=_in_zone("san-francisco", "city", cache_status=_cs("fwd=uri-miss")),
+            ),
+        ],
+    ),
+    Case(
+        "geo-client-header-ignored",
+        "Only request.cf places a client: an Edge-Geo-Zone the client sends is dropped, so a "
+        "client outside sf-mission is not put in it, and one without request.cf is global.",
+        _stock(),
+        [
+            Fetch(
+                INVENTORY,
+                headers={**DEBUG, "Edge-Geo-Zone": "sf-mission", "Edge-Geo-Level": "zone"},
+                cf=_sf_client(SF_NO_STORE),
+                expect=_in_zone("san-francisco", "city", origin_requests=1),
+            ),
+            Fetch(
+                INVENTORY,
+                headers={**DEBUG, "Edge-Geo-Zone": "sf-mission"},
+                expect=_in_zone("global", "global", origin_requests=1),
+            ),
+        ],
+    ),
+    Case(
+        "geo-popup-from-kv",
+        "A pop-up in the ZONES KV namespace outranks the store zone under it while it is open "
+        "(starts_at inclusive, ends_at exclusive), on the runtime's clock: the isolate's first "
+        "request waits for the KV read, later ones refresh it in the background.",
+        _stock(),
+        [
+            KVPut("ZONES", "zones", _popup_at_mission(START + 3600, START + 7200)),
+            Fetch(
+                INVENTORY, headers=DEBUG, cf=_sf_client(SF_MISSION), expect=_in_zone("sf-mission")
+            ),
+            Advance(3600),
+            Fetch(
+                INVENTORY,
+                headers=DEBUG,
+                cf=_sf_client(SF_MISSION),
+                expect=_in_zone("mission-popup"),
+            ),
+            Advance(3600),
+            Fetch(
+                INVENTORY, headers=DEBUG, cf=_sf_client(SF_MISSION), expect=_in_zone("sf-mission")
+            ),
+        ],
+    ),
+    Case(
+        "geo-kv-first-request-waits",
+        "An isolate's very first request waits for the KV read (up to first_wait), so a pop-up "
+        "open already keys it; a client outside the pop-up's 200 m keeps the store zone.",
+        _stock(),
+        [
+            KVPut("ZONES", "zones", _popup_at_mission(START - 60, START + 3600)),
+            Fetch(
+                INVENTORY,
+                headers=DEBUG,
+                cf=_sf_client(SF_MISSION),
+                expect=_in_zone("mission-popup", origin_requests=1),
+            ),
+            Fetch(
+                INVENTORY,
+                headers=DEBUG,
+                cf=_sf_client((SF_MISSION[0] + 0.005, SF_MISSION[1])),
+                expect=_in_zone("sf-mission", origin_requests=1),
+            ),
+        ],
+    ),
+    Case(
+        "geo-kv-garbage",
+        "A KV value that is not JSON is logged and ignored, at the first read and at the "
+        "background refresh: requests are still served, with the static zones.",
+        _stock(),
+        [
+            KVPut("ZONES", "zones", "{not json"),
+            Fetch(
+                INVENTORY, headers=DEBUG, cf=_sf_client(SF_MISSION), expect=_in_zone("sf-mission")
+            ),
+            Advance(31),
+            Fetch(
+                INVENTORY, headers=DEBUG, cf=_sf_client(SF_MISSION), expect=_in_zone("sf-mission")
+            ),
+        ],
     ),
     # The probe worker: the SDK surface itself.
     Case(

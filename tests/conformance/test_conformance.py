@@ -6,11 +6,12 @@ built from the repo's ``wrangler.toml``, called with ``Pop.fetch`` as its front 
 ``FakeClock`` -- and once on the Pyodide harness (``tests/harness``), started once per session,
 where ``edge/entry.py`` runs with workers-runtime-sdk 1.9.5 and is called as workerd calls a
 ``class Default(WorkerEntrypoint)``. Both legs get byte-identical requests (the JS ``Request``
-the runtime would hand the worker, Cloudflare's request fields included) at the same fake
-times. After each step the driver records the response, the requests the origin received
-during the step, the live entries of ``caches.default`` and any failed ``waitUntil`` work; the
-two transcripts, passed through ``normalise``, must be equal. A difference is a bug in the
-emulator or in the harness.
+the runtime would hand the worker, Cloudflare's request fields and ``request.cf`` included) at
+the same fake times, and the same KV namespaces (empty at the start of a case, written by its
+``KVPut`` steps). After each step the driver records the response, the requests the origin
+received during the step, the live entries of ``caches.default`` and any failed ``waitUntil``
+work; the two transcripts, passed through ``normalise``, must be equal. A difference is a bug in
+the emulator or in the harness.
 """
 
 from __future__ import annotations
@@ -29,10 +30,22 @@ from emulator.clock import FakeClock
 from emulator.pop import Pop
 from emulator.runtime.headers import JsHeaders
 from emulator.runtime.http import JsRequest
+from emulator.runtime.jsproxy import JsObject
 from emulator.topology import DEFAULT_TOPOLOGY, Topology
 from emulator.wrangler import load_config
 
-from .cases import CASES, START, Advance, Case, Expect, Fetch, PurgeTags, Queue, Scheduled
+from .cases import (
+    CASES,
+    START,
+    Advance,
+    Case,
+    Expect,
+    Fetch,
+    KVPut,
+    PurgeTags,
+    Queue,
+    Scheduled,
+)
 from .origin import OriginRequest, ScriptedOrigin
 
 # The harness's deploy: a version of its own, so that nothing but ``normalise`` equates keys.
@@ -174,6 +187,8 @@ async def run_on_emulator(case: Case, origin: ScriptedOrigin) -> list[Record]:
             elif isinstance(step, Queue):
                 result = await emulator.queue(step.queue, step.bodies)
                 record["queue"] = type(result.error).__name__ if result.error else "ok"
+            elif isinstance(step, KVPut):
+                await emulator.kv_namespace(step.binding).put(step.key, step.value)
             await emulator.drain()  # the step's waitUntil work is part of its effects
             record["origin"] = _origin_records(origin.take())
             record["cache"] = _emulator_cache(pop, clock.now())
@@ -192,6 +207,7 @@ async def _emulator_fetch(pop: Pop, step: Fetch) -> Record:
         method=step.method,
         headers=JsHeaders(step.all_headers()),
         body=step.body.encode() if step.body is not None else None,
+        cf=JsObject(step.cf) if step.cf is not None else None,
     )
     response = await pop.fetch(request)
     body = (await response.arrayBuffer()).decode("utf-8", errors="replace")
@@ -250,6 +266,8 @@ def run_on_harness(case: Case, origin: ScriptedOrigin, harness: Harness) -> list
             record["queue"] = (
                 _exception_type(answer["exception"]) if "exception" in answer else "ok"
             )
+        elif isinstance(step, KVPut):
+            harness.call("kv-put", binding=step.binding, key=step.key, value=step.value)
         errors = harness.call("drain")["errors"]  # the step's waitUntil work, as above
         record["origin"] = _origin_records(origin.take())
         record["cache"] = harness.call("cache-keys")["entries"]
@@ -265,6 +283,7 @@ def _harness_fetch(harness: Harness, step: Fetch) -> Record:
         url=step.url,
         headers=[list(pair) for pair in step.all_headers()],
         body=step.body,
+        cf=dict(step.cf) if step.cf is not None else None,
     )
     if "exception" in answer:
         return {"status": 500, "exception": _exception_type(answer["exception"])}
@@ -326,6 +345,23 @@ def check_expectations(case: Case, transcript: list[Record]) -> None:
             assert fields.get(name) == value, f"{where}: {name}"
         if expect.origin_requests is not None:
             assert len(record["origin"]) == expect.origin_requests, where
+        for request in record["origin"]:
+            sent = dict(request["headers"])
+            for name, value in expect.origin_headers.items():
+                assert sent.get(name.lower()) == value, f"{where}: the origin's {name}"
+        if expect.key_contains is not None:
+            key = _debug_key(members)
+            assert key is not None, f"{where}: no key in Cache-Status (send Popcache-Debug: 1)"
+            assert expect.key_contains in key, f"{where}: key {key!r}"
+
+
+def _debug_key(members: set[str]) -> str | None:
+    """The ``key`` parameter of a ``Cache-Status`` (present with ``Popcache-Debug: 1``)."""
+    for member in members:
+        name, _, value = member.partition("=")
+        if name == "key":
+            return value.strip('"')
+    return None
 
 
 def differences(left: Any, right: Any, where: str = "") -> list[str]:

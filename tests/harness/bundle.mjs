@@ -5,7 +5,8 @@
 //
 // - The bundle's files sit next to each other under /session/metadata: here main's folder is
 //   copied there (its .py modules and the Text modules of wrangler.toml's [[rules]], i.e. the
-//   *.toml files), so `import entry` works and entry.py finds routes.toml beside itself.
+//   *.toml and *.geojson files), so `import entry` works and entry.py finds routes.toml and
+//   zones.geojson beside itself.
 // - The vendored packages (python_modules/, where `pywrangler sync` / `popcache build` put
 //   workers-runtime-sdk) go to /session/metadata/python_modules, inserted into sys.path just
 //   before site-packages, then `site.addsitedir` when python_process_pth_files is on;
@@ -24,6 +25,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
+import { KvNamespace } from "./kv.mjs";
 import { compatFlags, entrypointHelper } from "./runtime.mjs";
 
 export const SESSION = "/session/metadata";
@@ -62,11 +64,20 @@ export function startupConfig(name, usage) {
   return { config, fail };
 }
 
-/** The bundle's env: its ORIGIN var and, when configured, the version metadata binding. */
+/**
+ * The bundle's env: its ORIGIN var, when configured the version metadata binding, and an empty
+ * in-memory KV namespace (kv.mjs) under each name of `config.kvNamespaces`.
+ */
 export function bundleEnv(config) {
   const env = { ORIGIN: config.origin };
   if (config.version) env.CF_VERSION_METADATA = Object.freeze({ ...config.version });
+  emptyKvNamespaces(env, config);
   return env;
+}
+
+/** Give `env` a fresh, empty KV namespace under each binding name of `config.kvNamespaces`. */
+export function emptyKvNamespaces(env, config) {
+  for (const binding of config.kvNamespaces ?? []) env[binding] = new KvNamespace();
 }
 
 /** loadPyodideForBundle's options for a config. */
@@ -133,7 +144,7 @@ export async function loadPyodideForBundle({
   pyodide.registerJsModule("_cloudflare_compat_flags", flags);
 
   const FS = pyodide.FS;
-  copyTree(FS, path.dirname(mainPath), SESSION, (name) => /\.(py|toml)$/.test(name));
+  copyTree(FS, path.dirname(mainPath), SESSION, (name) => /\.(py|toml|geojson)$/.test(name));
   copyTree(FS, sdkDir, `${SESSION}/python_modules`, () => true);
   copyTree(FS, HARNESS_DIR, "/harness", (name) => name === "entrypoint.py");
 

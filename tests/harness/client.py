@@ -84,12 +84,14 @@ def node_command() -> list[str]:
 
 
 def bundle_config(wrangler: Path) -> dict[str, Any]:
-    """What the harness needs from a ``wrangler.toml``: main, compatibility date and flags."""
+    """What the harness needs from a ``wrangler.toml``: main, compatibility date and flags, and
+    the binding names of its ``[[kv_namespaces]]`` (each an in-memory namespace, ``kv.mjs``)."""
     raw = tomllib.loads(wrangler.read_text(encoding="utf-8"))
     return {
         "main": str((wrangler.parent / raw["main"]).resolve()),
         "compatibilityDate": raw.get("compatibility_date", "2000-01-01"),
         "compatibilityFlags": list(raw.get("compatibility_flags", [])),
+        "kvNamespaces": [entry["binding"] for entry in raw.get("kv_namespaces", [])],
     }
 
 

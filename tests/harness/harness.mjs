@@ -5,17 +5,22 @@
 //
 // CONFIG is one JSON object: {pyodideDir, sdkDir, main (path of the main module), origin (the
 // ORIGIN var), version: {id, tag, timestamp} (CF_VERSION_METADATA, omitted: no binding),
-// compatibilityDate, compatibilityFlags, clock (start, seconds since the epoch)}. A missing
-// prerequisite (Node < 20, node_modules/pyodide, the SDK, the main module) is ONE line on stderr
-// and exit code 2. Once loaded it prints one line, {"ready": true, ...}, then answers each
-// command line with exactly one JSON line ({"error": "..."} when a command fails). Everything
-// else the process writes (Python's print, console.log) goes to stderr.
+// kvNamespaces: [binding, ...] (wrangler.toml's [[kv_namespaces]]: each an empty in-memory
+// KvNamespace, kv.mjs), compatibilityDate, compatibilityFlags, clock (start, seconds since the
+// epoch)}. A missing prerequisite (Node < 20, node_modules/pyodide, the SDK, the main module) is
+// ONE line on stderr and exit code 2. Once loaded it prints one line, {"ready": true, ...}, then
+// answers each command line with exactly one JSON line ({"error": "..."} when a command fails).
+// Everything else the process writes (Python's print, console.log) goes to stderr.
 //
 // Commands ({"op": ...}):
-//   fetch     {method, url, headers: [[name, value], ...], body: str | null, bodyBase64?}
+//   fetch     {method, url, headers: [[name, value], ...], body: str | null, bodyBase64?, cf?}
 //             -> {status, statusText, headers: [[name, value], ...] (iteration order: sorted,
 //                combined, Set-Cookie apart), body: str (UTF-8), bodyBase64}. An uncaught
 //                exception is {status: 500, exception: "<traceback>"}, as workerd answers 500.
+//                `cf` (a JSON object: latitude, longitude, city, country, ...) becomes the
+//                request's `cf` property, as on workerd's incoming requests
+//                (IncomingRequestCfProperties); without it `request.cf` is undefined, as for a
+//                request that did not come through Cloudflare's edge.
 //   scheduled {cron, scheduledTime?}   -> {ok: true} | {exception}
 //   queue     {queue, messages: [body, ...], attempts?} -> {acked, retried} | {exception}
 //             (a minimal MessageBatch: queue, messages {id, timestamp, body, attempts, ack(),
@@ -26,8 +31,11 @@
 //                                         ctx.waitUntil promise; errors: their last lines)
 //   cache-keys                         -> {entries: [{key, status, ttl, age, tags}, ...]}
 //   purge     {everything | urls | tags} -> {purged}
-//   reset     {clock?, reimport?}      -> {forgotten}  (drain, fresh caches, clock moved to
-//                                         `clock`; reimport: a fresh isolate's import of main)
+//   kv-put    {binding, key, value: str} -> {ok: true} (env[binding].put(key, value))
+//   kv-delete {binding, key}           -> {ok: true}
+//   reset     {clock?, reimport?}      -> {forgotten}  (drain, fresh caches and KV namespaces,
+//                                         clock moved to `clock`; reimport: a fresh isolate's
+//                                         import of main)
 //   exit                               -> {bye: true}, then the process ends
 //
 // How the entrypoint is called, from workerd's src/pyodide/python-entrypoint-helper.ts and
@@ -49,6 +57,7 @@ import {
   bundleEnv,
   bundleOptions,
   callPython,
+  emptyKvNamespaces,
   harnessHelpers,
   importMain,
   loadPyodideForBundle,
@@ -140,11 +149,23 @@ function exceptionText(error) {
 
 // --- commands ------------------------------------------------------------------------------------
 
-async function doFetch({ method = "GET", url, headers = [], body = null, bodyBase64 = null }) {
+async function doFetch({
+  method = "GET",
+  url,
+  headers = [],
+  body = null,
+  bodyBase64 = null,
+  cf = null,
+}) {
   const init = { method, headers };
   if (bodyBase64 !== null) init.body = Buffer.from(bodyBase64, "base64");
   else if (body !== null) init.body = body;
   const request = new Request(url, init);
+  // workerd's Request has a `cf` accessor, undefined unless the request came through the edge.
+  if (cf !== null) {
+    const properties = JSON.parse(JSON.stringify(cf));
+    Object.defineProperty(request, "cf", { get: () => properties, enumerable: true });
+  }
   const ctx = new ExecutionContext(background);
   let response;
   try {
@@ -214,6 +235,7 @@ async function doQueue({ queue, messages = [], attempts = 1 }) {
 async function doReset({ clock: start = null, reimport = false }) {
   await background.drain();
   caches = new CacheStorage(clock);
+  emptyKvNamespaces(env, config);
   if (start !== null) clock.ms = start * 1000;
   let forgotten = 0;
   if (reimport) {
@@ -222,6 +244,16 @@ async function doReset({ clock: start = null, reimport = false }) {
   }
   subrequests = 0;
   return { forgotten };
+}
+
+/** The KV namespace bound as `binding` (an error naming the bindings there are if none). */
+function kvNamespace(binding) {
+  const bindings = config.kvNamespaces ?? [];
+  if (!bindings.includes(binding)) {
+    const known = bindings.join(", ") || "none";
+    throw new Error(`no KV namespace is bound as ${JSON.stringify(binding)} (bindings: ${known})`);
+  }
+  return env[binding];
 }
 
 const COMMANDS = {
@@ -239,6 +271,14 @@ const COMMANDS = {
         ? caches.purgeUrls(urls)
         : caches.purgeTags(tags ?? []),
   }),
+  "kv-put": async ({ binding, key, value }) => {
+    await kvNamespace(binding).put(key, value);
+    return { ok: true };
+  },
+  "kv-delete": async ({ binding, key }) => {
+    await kvNamespace(binding).delete(key);
+    return { ok: true };
+  },
   reset: doReset,
   exit: () => ({ bye: true }),
 };
