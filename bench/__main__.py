@@ -8,7 +8,9 @@ Sections, in order:
   hits      cache-hit throughput of the edge bundle through the emulator next to the trivial
             worker (wrk rounds, callgrind instructions);
   stampede  1,000 concurrent clients on one cold key through one PoP: origin requests, latency;
-  coldstart the bundle's import time inside Pyodide under Node (interpreter start excluded).
+  coldstart the bundle's import time inside Pyodide under Node (interpreter start excluded);
+  zones     zone lookup over 10,000 zones of a city-scale mix, in-process: the index's build
+            time, median and p99 per lookup, next to a scan of every zone.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -24,7 +26,7 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from . import edge_coldstart, edge_hits, edge_overhead, edge_stampede, runtime
+from . import edge_coldstart, edge_hits, edge_overhead, edge_stampede, edge_zones, runtime
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "runtime": runtime.run,
@@ -32,6 +34,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "hits": edge_hits.run,
     "stampede": edge_stampede.run,
     "coldstart": edge_coldstart.run,
+    "zones": edge_zones.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 
@@ -54,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     wrk.add_argument("--rounds", type=int, default=7, help="rounds per server (7)")
     wrk.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     wrk.add_argument("--no-callgrind", action="store_true", help="skip instruction counts")
-    calls = parser.add_argument_group("in-process calls (overhead)")
+    calls = parser.add_argument_group("in-process calls (overhead, zones)")
     calls.add_argument("--batch", type=int, default=2000, help="calls per timed batch (2000)")
     calls.add_argument("--batches", type=int, default=7, help="batches of each (7)")
     herd = parser.add_argument_group("stampede")
