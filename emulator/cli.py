@@ -4,6 +4,8 @@
                  [--topology FILE] [--no-reload]
     popcache origin [--port 8788] [--db FILE]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
+    popcache zones check FILE
+    popcache zones which LAT LON [--zones FILE | -c wrangler.toml] [--at RFC3339]
 
 Any usage or configuration error prints one line naming the file (or option) and exits 2.
 """
@@ -23,6 +25,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError, PopcacheError
 from .wrangler import WorkerConfig, load_config
+from .zonescli import add_zones_command, run_zones
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -35,7 +38,7 @@ log = logging.getLogger("popcache")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"popcache: {message} (see popcache {self.prog.split()[-1]} --help)\n")
+        self.exit(2, f"popcache: {message} (see {self.prog} --help)\n")
 
 
 def _default_config() -> Path:
@@ -98,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--force", action="store_true", help="rebuild even when python_modules/ is up to date"
     )
+    add_zones_command(commands)
     return parser
 
 
@@ -113,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ):
                 print(line)
             return 0
+        if args.command == "zones":
+            return run_zones(args, _default_config)
         if args.command == "dev":
             config = load_config(args.config or _default_config())
             for warning in config.warnings:
