@@ -5,7 +5,9 @@
     popcache origin [--port 8788] [--db FILE]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
-    popcache zones which LAT LON [--zones FILE | -c wrangler.toml] [--at RFC3339]
+    popcache zones which LAT LON [--zones FILE] [-c wrangler.toml] [--at RFC3339] [--cf JSON]
+                                 [--persist-to DIR]
+    popcache zones publish FILE [-c wrangler.toml] [--persist-to DIR]
 
 Any usage or configuration error prints one line naming the file (or option) and exits 2.
 """

@@ -2,6 +2,7 @@
 
     popcache zones check FILE
     popcache zones which LAT LON [--zones FILE] [-c wrangler.toml] [--at RFC3339] [--cf JSON]
+                                 [--persist-to DIR]
     popcache zones publish FILE [-c wrangler.toml] [--persist-to DIR]
 
 They answer with the edge bundle's own code (``edge/zonecheck.py``, ``edge/zonefile.py``,
@@ -63,6 +64,12 @@ def add_zones_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _config_option(which)
     which.add_argument("--at", metavar="RFC3339", help="when to resolve (default: now)")
+    which.add_argument(
+        "--persist-to",
+        type=Path,
+        help="also read the dynamic zones (KV) of popcache dev's state folder, e.g. "
+        ".popcache/state",
+    )
     which.add_argument(
         "--cf",
         metavar="JSON",
@@ -127,7 +134,9 @@ def run_zones(args: argparse.Namespace, default_config: Callable[[], Path]) -> i
             raise ConfigError(
                 path, f"{problem} (popcache zones check lists every problem)"
             ) from None
-        print(f"zones: {path} ({len(zones)} zone{'s' if len(zones) != 1 else ''})")
+        print(f"zones: {path} ({_count(zones)})")
+    if args.persist_to is not None:
+        zones += _dynamic_zones(config, routes, args.persist_to, {zone.id for zone in zones})
     index = ZoneIndex.build(zones)
     for line in [
         *render_which(index, lat, lon, now),
@@ -169,7 +178,6 @@ def _publish(file: Path, config_path: Path, state: Path) -> int:
     from zonefile import ZoneError, load_zones
 
     from .runtime.kv import KVStore
-    from .wrangler import load_config
 
     text = _read(file)
     try:
@@ -177,25 +185,65 @@ def _publish(file: Path, config_path: Path, state: Path) -> int:
     except ZoneError as exc:
         raise ConfigError(file, _without(str(exc), str(file))) from None
     settings = _bundle_routes(config_path).zones
-    binding = settings.kv_binding
-    namespace = next(
-        (kv.id for kv in load_config(config_path).kv_namespaces if kv.binding == binding), None
-    )
-    if binding is None or namespace is None:
-        raise ConfigError(
-            config_path, f"no [[kv_namespaces]] binding {binding!r} for dynamic zones"
-        )
+    namespace = _zones_namespace(config_path, settings.kv_binding)
     store = KVStore(state / "kv.sqlite3")
     try:
         store.write(namespace, settings.kv_key.encode(), text.encode(), None, None)
     finally:
         store.close()
     print(
-        f"published {len(zones)} zone{'s' if len(zones) != 1 else ''} to KV {binding}/"
-        f"{settings.kv_key} in {state}; running isolates pick them up within "
-        f"{settings.refresh:g} s"
+        f"published {_count(zones)} to KV {settings.kv_binding}/{settings.kv_key} in {state}; "
+        f"running isolates pick them up within {settings.refresh:g} s"
     )
     return 0
+
+
+def _dynamic_zones(
+    config_path: Path, routes: Routes, state: Path, static: set[str]
+) -> tuple[Zone, ...]:
+    """The zones of the ``[zones]`` KV key in ``state``, as an isolate adopts them: bad
+    features and ids of static zones left out, each said on a ``kv:`` line."""
+    from zonefile import parse_zones
+
+    from .runtime.kv import KVStore
+
+    settings = routes.zones
+    namespace = _zones_namespace(config_path, settings.kv_binding)
+    source = f"KV {settings.kv_binding}/{settings.kv_key}"
+    database = state / "kv.sqlite3"
+    found = None
+    if database.is_file():
+        store = KVStore(database)
+        try:
+            found = store.read(namespace, settings.kv_key.encode(), datetime.now(UTC).timestamp())
+        finally:
+            store.close()
+    if found is None:
+        print(f"kv: none ({source} is not set in {state})")
+        return ()
+    parsed = parse_zones(found[0].decode("utf-8", "replace"), source)
+    for problem in parsed.problems:
+        print(f"kv: {problem.message}")
+    zones = tuple(zone for zone in parsed.zones if zone.id not in static)
+    for zone in parsed.zones:
+        if zone.id in static:
+            print(f"kv: {source}: zone {zone.id!r}: a static zone has this id; ignored")
+    print(f"kv: {source} in {state} ({_count(zones)})")
+    return zones
+
+
+def _zones_namespace(config_path: Path, binding: str | None) -> str:
+    """The id of the KV namespace bound as ``binding`` in ``config_path``."""
+    from .wrangler import load_config
+
+    for kv in load_config(config_path).kv_namespaces if binding is not None else ():
+        if kv.binding == binding:
+            return kv.id
+    raise ConfigError(config_path, f"no [[kv_namespaces]] binding {binding!r} for dynamic zones")
+
+
+def _count(zones: tuple[Zone, ...]) -> str:
+    return f"{len(zones)} zone{'s' if len(zones) != 1 else ''}"
 
 
 def render_which(index: ZoneIndex, lat: float, lon: float, now: float) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -353,3 +355,53 @@ async def test_a_published_popup_reaches_a_running_emulator_within_the_refresh_i
     await edge.drain()
     async with mission.get("/api/inventory/X", headers=headers) as response:
         assert "/mission-popup/" in response.headers["Cache-Status"]
+
+
+# popcache dev with the bundle's zones
+
+
+async def test_dev_with_a_malformed_static_zones_file_stops_with_one_line_naming_it(tmp_path):
+    shutil.copytree(REPO / "edge", tmp_path / "edge", ignore=shutil.ignore_patterns("__*"))
+    shutil.copy(REPO / "wrangler.toml", tmp_path / "wrangler.toml")
+    zones_file(tmp_path / "edge", zone("sf-mission", 0, 0, kind="shop"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "emulator",
+        "dev",
+        "-c",
+        str(tmp_path / "wrangler.toml"),
+        "--in-memory",
+        "--port",
+        "0",
+        "--origin",
+        "http://127.0.0.1:9",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert stderr.decode().strip().splitlines() == [
+        f"popcache: {tmp_path / 'edge' / 'entry.py'}: importing the worker raised ZoneError: "
+        "edge/zones.geojson: zone 'sf-mission': key 'kind': expected one of store, popup, "
+        "event or city, got 'shop'"
+    ]
+
+
+def test_which_with_persist_to_adds_the_published_dynamic_zones(tmp_path, capsys):
+    popup = zone("popup-1", 1, 1, 0.5, kind="popup", priority=5)
+    path = zones_file(tmp_path, popup, name="popups.geojson")
+    state = str(tmp_path / "state")
+    assert run(capsys, "publish", str(path), "--persist-to", state)[0] == 0
+    _, out, _ = run(
+        capsys, "which", "1.2", "1.2", "--zones", str(shops(tmp_path)), "--persist-to", state
+    )
+    assert f"kv: KV ZONES/zones in {state} (1 zone)" in out
+    assert out[3] == "zone: popup-1 (popup, priority 5, always)"
+
+
+def test_which_with_persist_to_says_when_nothing_is_published(tmp_path, capsys):
+    _, out, _ = run(
+        capsys, "which", "1", "1", "--zones", str(shops(tmp_path)), "--persist-to", str(tmp_path)
+    )
+    assert f"kv: none (KV ZONES/zones is not set in {tmp_path})" in out
