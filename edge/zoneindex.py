@@ -21,12 +21,12 @@ import math
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from geometry import EPS, BBox, normalize, prepare
+from geometry import prepare
+from latlon import POLE, BBox, normalize
 from zones import Zone
 
 __all__ = ["Located", "ZoneIndex"]
 
-_POLE = 90.0 - EPS  # as geometry.normalize
 _FINEST = 20  # cells of 90 / 2**20 degrees: about 10 m
 _SPAN = 4  # the median zone's box spans this many cells a side of the common grid
 _MOST = 16  # no zone's box spans more cells a side
@@ -43,7 +43,8 @@ class Located(NamedTuple):
 _NOWHERE = Located(None, None)
 
 _Candidate = tuple[int, bool, Callable[[float, float], bool], float, float, Zone]
-"""``(rank, full, contains, starts, ends)`` and the zone: a zone in one cell."""
+"""``(rank, full, contains, starts, ends)`` and the zone: a zone in one cell. ``contains`` is
+the shape's ``contains_normalized``: a lookup normalizes its point once, for every zone."""
 _Grid = tuple[float, int, dict[int, list[_Candidate]], dict[int, list[_Candidate]]]
 """Cell size in degrees, columns, and the candidates by rank of the cells in use, keyed
 ``row * columns + column``: of level ``zone``, and of level ``city``."""
@@ -76,8 +77,8 @@ class ZoneIndex:
             size = 90.0 / 2**level
             starts = -math.inf if zone.starts_at is None else zone.starts_at
             ends = math.inf if zone.ends_at is None else zone.ends_at
-            partial = (rank, False, shape.contains, starts, ends, zone)
-            full = (rank, True, shape.contains, starts, ends, zone)
+            partial = (rank, False, shape.contains_normalized, starts, ends, zone)
+            full = (rank, True, shape.contains_normalized, starts, ends, zone)
             grid = filling.get(level)
             if grid is None:
                 filling[level] = grid = ({}, {})
@@ -97,7 +98,7 @@ class ZoneIndex:
 
     def locate(self, lat: float, lon: float, now: float) -> Located:
         """The best zone and city active at ``now`` (epoch seconds) holding the point."""
-        if not (-_POLE < lat < _POLE and -180.0 <= lon < 180.0):  # else normalize is a no-op
+        if not (-POLE < lat < POLE and -180.0 <= lon < 180.0):  # else normalize is a no-op
             point = normalize(lat, lon)
             if point is None:
                 return _NOWHERE

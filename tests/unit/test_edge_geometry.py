@@ -9,9 +9,11 @@ import math
 import random
 
 import pytest
-from geometry import EARTH_RADIUS_M, normalize, prepare
+from circles import EARTH_RADIUS_M
+from geometry import prepare
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from latlon import normalize
 from zones import Circle, Polygon, Position, Ring
 
 

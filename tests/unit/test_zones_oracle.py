@@ -11,7 +11,8 @@ import math
 import random
 
 import shapely
-from geometry import EARTH_RADIUS_M, prepare
+from circles import EARTH_RADIUS_M
+from geometry import prepare
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from zones import Circle, Polygon, Position, Ring
