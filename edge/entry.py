@@ -42,9 +42,12 @@ def _static_zones(name: str | None) -> tuple[Any, ...]:
 
 ZONES = ZoneSource(_static_zones(ROUTES.zones.file), ROUTES.zones, console.warn)
 _CF_FIELDS = ("latitude", "longitude", "metroCode", "city", "regionCode", "country")
+_CF_PLACE = ("latitude", "longitude")
 _NOWHERE = Geo()
 _geos: dict[tuple[Any, ...], Geo] = {}
 _proxies: dict[tuple[str, str], Proxy] = {}
+_reader_env: Any = None
+_reader: ZoneRead | None = None
 
 
 def _proxy(origin: str, version: str) -> Proxy:
@@ -55,20 +58,33 @@ def _proxy(origin: str, version: str) -> Proxy:
 
 
 def _geo(cf: Any) -> Geo:
-    """Where ``request.cf`` places the client; memoised, as a PoP sees the same few places."""
+    """Where ``request.cf`` places the client; memoised, as a PoP sees the same few places.
+
+    Cloudflare derives every location field from one geolocation of the client, so its
+    coordinates identify the rest; the other fields (``metroCode`` is often absent, and reading
+    an absent field off a JS object raises) are read only for a place not seen yet.
+    """
     if cf is None:
         return _NOWHERE
-    fields = tuple(getattr(cf, name, None) for name in _CF_FIELDS)
-    geo = _geos.get(fields)
+    place = tuple(getattr(cf, name, None) for name in _CF_PLACE)
+    geo = _geos.get(place)
     if geo is None:
-        geo = geo_from_cf(dict(zip(_CF_FIELDS, fields, strict=True)))
+        geo = geo_from_cf({name: getattr(cf, name, None) for name in _CF_FIELDS})
         if len(_geos) >= 4096:
             _geos.clear()
-        _geos[fields] = geo
+        _geos[place] = geo
     return geo
 
 
 def _zone_reader(env: Any) -> ZoneRead | None:
+    """How this isolate reads the dynamic zones; the env is the isolate's own, so once."""
+    global _reader_env, _reader
+    if env is not _reader_env:
+        _reader_env, _reader = env, _make_zone_reader(env)
+    return _reader
+
+
+def _make_zone_reader(env: Any) -> ZoneRead | None:
     binding = ROUTES.zones.kv_binding
     namespace = getattr(env, binding, None) if binding is not None else None
     if namespace is None:
