@@ -14,6 +14,7 @@ from typing import Any
 
 from geoscope import Geo, geo_from_cf
 from js import Date, caches, console
+from memo import Memo
 from messages import EdgeRequest, EdgeResponse, Fields
 from proxy import Proxy, Runtime
 from routes import load_routes
@@ -44,7 +45,7 @@ ZONES = ZoneSource(_static_zones(ROUTES.zones.file), ROUTES.zones, console.warn)
 _CF_FIELDS = ("latitude", "longitude", "metroCode", "city", "regionCode", "country")
 _CF_PLACE = ("latitude", "longitude")
 _NOWHERE = Geo()
-_geos: dict[tuple[Any, ...], Geo] = {}
+_geos: Memo[tuple[Any, ...], Geo] = Memo()
 _proxies: dict[tuple[str, str], Proxy] = {}
 _reader_env: Any = None
 _reader: ZoneRead | None = None
@@ -69,10 +70,7 @@ def _geo(cf: Any) -> Geo:
     place = tuple(getattr(cf, name, None) for name in _CF_PLACE)
     geo = _geos.get(place)
     if geo is None:
-        geo = geo_from_cf({name: getattr(cf, name, None) for name in _CF_FIELDS})
-        if len(_geos) >= 4096:
-            _geos.clear()
-        _geos[place] = geo
+        geo = _geos.keep(place, geo_from_cf({name: getattr(cf, name, None) for name in _CF_FIELDS}))
     return geo
 
 

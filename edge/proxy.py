@@ -30,6 +30,7 @@ from conditional import CLIENT_CONDITIONALS, validators
 from flight import Outcome, Stale, Trip, fly
 from freshness import STORED_FIELD, Lookup, Stored, lookup
 from geoscope import GLOBAL, Geo, Scope, pick
+from memo import Memo
 from messages import EdgeRequest, EdgeResponse
 from problem import origin_failure, problem
 from respond import finish, from_origin, from_store, keep_from_shared_caches
@@ -54,7 +55,6 @@ _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110 §9.2.1
 _SHARED_CLASSES = frozenset({"hot", "warm", "cold"})
 _PLAIN = request_caching(cache_control=None, pragma=None)
-_MEMO_LIMIT = 4096
 _NOWHERE = Geo()
 
 
@@ -102,10 +102,9 @@ class Proxy:
         )
         self.flights: Collapser[Outcome] = Collapser()
         self._vary = tuple(sorted(settings.vary))
-        # Pure results a PoP computes over and over, bounded: cleared when full.
-        self._targets: dict[tuple[str, str], tuple[NormalizedURL, Rule]] = {}
-        self._keys: dict[tuple[str, str, str], str] = {}
-        self._records: dict[str, Stored | None] = {}
+        self._targets: Memo[tuple[str, str], tuple[NormalizedURL, Rule]] = Memo()
+        self._keys: Memo[tuple[str, str, str], str] = Memo()
+        self._records: Memo[str, Stored | None] = Memo()
 
     def _target(self, method: str, raw_url: str) -> tuple[NormalizedURL, Rule]:
         """The normalized URL and rule of a request (InvalidURL if unusable)."""
@@ -113,10 +112,7 @@ class Proxy:
         found = self._targets.get(memo)
         if found is None:
             url = normalize(raw_url, self.keys)
-            found = (url, self.routes.match(method, url.path))
-            if len(self._targets) >= _MEMO_LIMIT:
-                self._targets.clear()
-            self._targets[memo] = found
+            found = self._targets.keep(memo, (url, self.routes.match(method, url.path)))
         return found
 
     def _base_key(
@@ -125,19 +121,14 @@ class Proxy:
         memo = (method, raw_url, scope)
         key = self._keys.get(memo)
         if key is None:
-            key = self._key(url, rule, scope)
-            if len(self._keys) >= _MEMO_LIMIT:
-                self._keys.clear()
-            self._keys[memo] = key
+            key = self._keys.keep(memo, self._key(url, rule, scope))
         return key
 
     def _record(self, value: str | None) -> Stored | None:
         if value is None:
             return None
         if value not in self._records:
-            if len(self._records) >= _MEMO_LIMIT:
-                self._records.clear()
-            self._records[value] = Stored.decode(value)
+            return self._records.keep(value, Stored.decode(value))
         return self._records[value]
 
     async def handle(

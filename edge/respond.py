@@ -10,6 +10,7 @@ from __future__ import annotations
 from cachestatus import CacheStatus
 from conditional import NOT_MODIFIED_FIELDS, is_not_modified
 from freshness import STORED_FIELD, Stored
+from memo import Memo
 from messages import EdgeRequest, EdgeResponse, Fields
 from routes import ClassPolicy
 from tags import TAG_HEADERS
@@ -38,7 +39,7 @@ INTERNAL_FIELDS = (
 _STORED_ONLY = INTERNAL_FIELDS | {"age", "cache-control"}
 _NOT_MODIFIED = NOT_MODIFIED_FIELDS | {"age"}
 _SHARED_ONLY = frozenset({"public", "s-maxage", "proxy-revalidate"})
-_privates: dict[str | None, str] = {}  # Cache-Control values seen -> their private form
+_privates: Memo[str | None, str] = Memo(1024)  # Cache-Control values -> their private form
 
 
 def from_store(
@@ -91,10 +92,7 @@ def keep_from_shared_caches(headers: Fields) -> None:
     value = headers.get("cache-control")
     private = _privates.get(value)
     if private is None:
-        private = _private(value)
-        if len(_privates) >= 1024:
-            _privates.clear()
-        _privates[value] = private
+        private = _privates.keep(value, _private(value))
     if private != value:
         headers.set("cache-control", private)
 

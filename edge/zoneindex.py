@@ -66,7 +66,7 @@ class ZoneIndex:
     @classmethod
     def build(cls, zones: Iterable[Zone]) -> ZoneIndex:
         """The index of ``zones``; ValueError when two share an id."""
-        ranked = tuple(sorted(zones, key=lambda zone: (-zone.priority, zone.id)))
+        ranked = tuple(sorted(zones, key=lambda zone: zone.rank))
         for before, after in itertools.pairwise(ranked):
             if before.id == after.id:
                 raise ValueError(f"zone id {after.id!r} appears twice: ids must be unique")

@@ -83,6 +83,11 @@ class Zone:
     """The zone's origin latency budget before a placeholder is served, in seconds."""
 
     @property
+    def rank(self) -> tuple[int, str]:
+        """Sorts the winner of an overlap first: higher priority, then the smaller id."""
+        return (-self.priority, self.id)
+
+    @property
     def level(self) -> Level:
         """``city`` for a city zone; ``zone`` for stores, pop-ups and events."""
         return "city" if self.kind == "city" else "zone"

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from geoscope import Geo, Scope, ladder
+from memo import Memo
 from routes import ZoneSettings
 from zonefile import parse_zones
 from zoneindex import Located, ZoneIndex
@@ -27,7 +28,6 @@ __all__ = ["ZoneRead", "ZoneSource"]
 ZoneRead = Callable[[], Awaitable[str | None]]
 """Reads the KV value holding the dynamic zones; None when the key is absent."""
 
-_MEMO_LIMIT = 4096
 _LOGGED_LIMIT = 1024
 
 
@@ -49,7 +49,7 @@ class ZoneSource:
         self._text: str | None = None
         self._next_read: float | None = None  # None: never read yet
         self._loading: asyncio.Task[None] | None = None
-        self._memo: dict[Geo, tuple[Scope | None, ...]] = {}
+        self._memo: Memo[Geo, tuple[Scope | None, ...]] = Memo()
         self._memo_until: float | None = None
         self._memo_since = -float("inf")
 
@@ -95,10 +95,7 @@ class ZoneSource:
             self._memo_until = min((t for t in changes if t is not None), default=None)
         found = self._memo.get(geo)
         if found is None:
-            found = ladder(geo, self.locate(geo, now))
-            if len(self._memo) >= _MEMO_LIMIT:
-                self._memo.clear()
-            self._memo[geo] = found
+            found = self._memo.keep(geo, ladder(geo, self.locate(geo, now)))
         return found
 
     def locate(self, geo: Geo, now: float) -> Located:
@@ -160,4 +157,4 @@ def _best(a: Zone | None, b: Zone | None) -> Zone | None:
     """The higher-ranked of two zones: priority, then the smaller id."""
     if a is None or b is None:
         return a or b
-    return a if (-a.priority, a.id) <= (-b.priority, b.id) else b
+    return a if a.rank <= b.rank else b
