@@ -11,61 +11,20 @@ import asyncio
 import json
 import shutil
 import sys
-from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 from multidict import CIMultiDict
+from scripted import ScriptedOrigin, answer, serve
 
-Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 WARM = "/api/products/BEV-COFFEE"
-
-
-class ScriptedOrigin:
-    """An origin on loopback whose answer per path a test sets, counting what it receives."""
-
-    def __init__(self) -> None:
-        self.hits: Counter[str] = Counter()
-        self.requests: list[web.BaseRequest] = []
-        self.scripts: dict[str, Handler] = {}
-        self.url = ""
-
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        self.hits[request.path] += 1
-        self.requests.append(request)
-        script = self.scripts.get(request.path)
-        if script is None:
-            return answer(f"default {request.path}", "public, max-age=60")
-        return await script(request)
-
-    def on(self, path: str, handler: Handler) -> None:
-        self.scripts[path] = handler
-
-    def answers(self, path: str, *responses: Callable[[], web.StreamResponse]) -> None:
-        """Answer ``path`` with each response in turn, the last one from then on."""
-        queue = list(responses)
-
-        async def script(request: web.BaseRequest) -> web.StreamResponse:
-            return (queue.pop(0) if len(queue) > 1 else queue[0])()
-
-        self.on(path, script)
-
-
-def answer(body: str, cache_control: str | None, **headers: str) -> web.Response:
-    fields = {"Content-Type": "text/plain", **headers}
-    if cache_control is not None:
-        fields["Cache-Control"] = cache_control
-    return web.Response(text=body, headers=fields)
 
 
 @pytest.fixture
 async def origin(aiohttp_raw_server) -> ScriptedOrigin:  # type: ignore[no-untyped-def]
-    scripted = ScriptedOrigin()
-    server = await aiohttp_raw_server(scripted.handle)
-    scripted.url = str(server.make_url("")).rstrip("/")
-    return scripted
+    return await serve(aiohttp_raw_server)
 
 
 @pytest.fixture

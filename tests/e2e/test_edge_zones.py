@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from scripted import ScriptedOrigin, answer, serve
 
 MISSION = (37.7567, -122.4187)  # inside sf-mission's delivery area (edge/zones.geojson)
 SUNSET = (37.7636, -122.4664)
@@ -24,30 +25,24 @@ STOCK = "/api/inventory/BEV-COFFEE"
 PER_CONNECTION = frozenset({"host", "x-forwarded-for", "cf-connecting-ip", "cf-ray"})
 
 
-class RecordingOrigin:
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.url = ""
-
-    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append((request.path_qs, headers))
-        return web.Response(
-            text=f"stock for {headers.get('edge-geo-zone')}",
-            headers={"Cache-Control": "public, max-age=5"},
-        )
+async def stock(request: web.BaseRequest) -> web.Response:
+    return answer(f"stock for {request.headers.get('Edge-Geo-Zone')}", "public, max-age=5")
 
 
 @pytest.fixture
-async def origin(aiohttp_raw_server) -> RecordingOrigin:  # type: ignore[no-untyped-def]
-    recording = RecordingOrigin()
-    server = await aiohttp_raw_server(recording.handle)
-    recording.url = str(server.make_url("")).rstrip("/")
-    return recording
+async def origin(aiohttp_raw_server) -> ScriptedOrigin:  # type: ignore[no-untyped-def]
+    scripted = await serve(aiohttp_raw_server)
+    scripted.on(STOCK, stock)
+    return scripted
+
+
+def fields(request: web.BaseRequest) -> dict[str, str]:
+    """The request's header fields but those that identify its connection."""
+    return {k.lower(): v for k, v in request.headers.items() if k.lower() not in PER_CONNECTION}
 
 
 @pytest.fixture
-async def edge(popcache_emulator, repo: Path, origin: RecordingOrigin):  # type: ignore[no-untyped-def]
+async def edge(popcache_emulator, repo: Path, origin: ScriptedOrigin):  # type: ignore[no-untyped-def]
     return await popcache_emulator(repo / "wrangler.toml", origin=origin.url)
 
 
@@ -83,17 +78,15 @@ async def test_two_pops_serving_one_zone_build_the_same_key_and_origin_request(e
     _, _, lhr = await get(edge, STOCK, at=MISSION, pop="LHR")
     assert key(sfo) == key(lhr)
     assert "/hot/sf-mission/" in key(sfo)
-    (path_a, a), (path_b, b) = origin.requests
-    assert path_a == path_b
-    assert {k: v for k, v in a.items() if k not in PER_CONNECTION} == {
-        k: v for k, v in b.items() if k not in PER_CONNECTION
-    }
+    a, b = origin.requests
+    assert a.path_qs == b.path_qs
+    assert fields(a) == fields(b)
 
 
 async def test_the_origin_is_told_the_zone_and_the_ladder_level(edge, origin):
     await get(edge, STOCK, at=MISSION)
-    _, headers = origin.requests[0]
-    assert (headers["edge-geo-zone"], headers["edge-geo-level"]) == ("sf-mission", "zone")
+    headers = origin.requests[0].headers
+    assert (headers["Edge-Geo-Zone"], headers["Edge-Geo-Level"]) == ("sf-mission", "zone")
 
 
 async def test_clients_in_two_store_zones_get_answers_for_their_own_zone(edge):
@@ -111,7 +104,7 @@ async def test_a_client_header_cannot_move_it_into_another_zone(edge, origin):
 async def test_a_warm_page_is_shared_across_the_city(edge, origin):
     await get(edge, "/api/products/BEV-COFFEE", at=MISSION)
     _, _, headers = await get(edge, "/api/products/BEV-COFFEE", at=SUNSET)
-    assert len(origin.requests) == 1
+    assert origin.hits["/api/products/BEV-COFFEE"] == 1
     assert "/warm/san-francisco/" in key(headers)
 
 
@@ -121,7 +114,7 @@ async def test_purging_a_zone_tag_drops_that_zones_entries_only(edge, origin):
     assert edge.emulator.pops["SFO"].caches.purge_tags(["zone:sf-mission"]) == 1
     await get(edge, STOCK, at=MISSION)
     await get(edge, STOCK, at=SUNSET)
-    assert [h["edge-geo-zone"] for _, h in origin.requests] == [
+    assert [r.headers["Edge-Geo-Zone"] for r in origin.requests] == [
         "sf-mission",
         "sf-sunset",
         "sf-mission",
