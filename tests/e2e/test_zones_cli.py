@@ -292,17 +292,13 @@ def test_the_command_runs_outside_pytest_with_the_bundles_own_zones(tmp_path):
 # zones publish
 
 
+def publish_args(path: Path, state: Path) -> tuple[str, ...]:
+    return ("publish", str(path), "-c", str(REPO / "wrangler.toml"), "--persist-to", str(state))
+
+
 def test_publish_stores_the_file_under_the_zones_kv_key_of_the_bundle(tmp_path, capsys):
     path = zones_file(tmp_path, zone("popup-1", 0, 0, kind="popup"), name="popups.geojson")
-    code, out, _ = run(
-        capsys,
-        "publish",
-        str(path),
-        "-c",
-        str(REPO / "wrangler.toml"),
-        "--persist-to",
-        str(tmp_path / "state"),
-    )
+    code, out, _ = run(capsys, *publish_args(path, tmp_path / "state"))
     assert code == 0
     assert out == [
         f"published 1 zone to KV ZONES/zones in {tmp_path / 'state'}; running isolates pick "
@@ -317,15 +313,7 @@ def test_publish_stores_the_file_under_the_zones_kv_key_of_the_bundle(tmp_path, 
 
 def test_publish_refuses_a_file_the_worker_would_refuse_and_stores_nothing(tmp_path, capsys):
     path = zones_file(tmp_path, zone("Bad Id", 0, 0), name="popups.geojson")
-    line = fails(
-        capsys,
-        "publish",
-        str(path),
-        "-c",
-        str(REPO / "wrangler.toml"),
-        "--persist-to",
-        str(tmp_path / "state"),
-    )
+    line = fails(capsys, *publish_args(path, tmp_path / "state"))
     assert line.startswith(f"popcache: {path}: ")
     assert "'Bad Id'" in line
     assert not (tmp_path / "state").exists()
