@@ -5,18 +5,19 @@ this module, turning the SDK's request into the core's ``EdgeRequest`` and back,
 through ``workers.fetch``, the cache through ``caches.default``, time through ``Date.now()``
 (the runtime's clock, which the emulator can drive) and background work through
 ``ctx.waitUntil``, where the client is through ``request.cf``, and the dynamic zones through
-the KV binding ``[zones]`` names. The proxy itself lives once per isolate, so request
-collapsing spans every request the isolate serves.
+the KV binding ``[zones]`` names. The front (the proxy and the ``/_edge/`` endpoints) lives
+once per isolate, so request collapsing spans every request and batch the isolate serves.
 """
 
 from pathlib import Path
 from typing import Any
 
+from front import Front
 from geoscope import Geo, geo_from_cf
 from js import Date, caches, console
 from memo import Memo
 from messages import EdgeRequest, EdgeResponse, Fields
-from proxy import Proxy, Runtime
+from proxy import Runtime
 from routes import load_routes
 from upstream import OriginError
 from workers import Request, Response, WorkerEntrypoint, fetch
@@ -46,16 +47,16 @@ _CF_FIELDS = ("latitude", "longitude", "metroCode", "city", "regionCode", "count
 _CF_PLACE = ("latitude", "longitude")
 _NOWHERE = Geo()
 _geos: Memo[tuple[Any, ...], Geo] = Memo()
-_proxies: dict[tuple[str, str], Proxy] = {}
+_fronts: dict[tuple[str, str], Front] = {}
 _reader_env: Any = None
 _reader: ZoneRead | None = None
 
 
-def _proxy(origin: str, version: str) -> Proxy:
+def _front(origin: str, version: str) -> Front:
     key = (origin, version)
-    if key not in _proxies:
-        _proxies[key] = Proxy(ROUTES, origin=origin, version=version, zones=ZONES)
-    return _proxies[key]
+    if key not in _fronts:
+        _fronts[key] = Front(ROUTES, origin=origin, version=version, zones=ZONES)
+    return _fronts[key]
 
 
 def _geo(cf: Any) -> Geo:
@@ -145,7 +146,7 @@ def _now() -> float:
 class Default(WorkerEntrypoint):
     async def fetch(self, request: Request) -> Response:
         version = getattr(self.env, "CF_VERSION_METADATA", None)
-        proxy = _proxy(self.env.ORIGIN, version.id if version is not None else "dev")
+        front = _front(self.env.ORIGIN, version.id if version is not None else "dev")
         incoming = request.js_object  # the JS request: plain strings, no SDK conversions
         method = incoming.method
         headers = Fields.lowered(incoming.headers)
@@ -158,6 +159,6 @@ class Default(WorkerEntrypoint):
         )
         # A request from outside Cloudflare's edge (a test, a service binding) has no cf.
         geo = _geo(getattr(incoming, "cf", None))
-        response = await proxy.handle(edge_request, runtime, geo)
+        response = await front.handle(edge_request, runtime, geo)
         body = response.body or None  # 204/304 and HEAD answers have a null body
         return Response(body, status=response.status, headers=list(response.headers))

@@ -24,8 +24,11 @@ def _phrase(status: int) -> str:
     return HTTPStatus(status).phrase
 
 
-def problem(status: int, detail: str, *, field: str | None = None) -> EdgeResponse:
-    """A problem response; ``field`` names the request part at fault."""
+def problem(
+    status: int, detail: str, *, field: str | None = None, **members: object
+) -> EdgeResponse:
+    """A problem response; ``field`` names the request part at fault, ``members`` are extension
+    members (RFC 9457 §3.2) such as the batch item at fault."""
     body: dict[str, object] = {
         "type": "about:blank",
         "title": _phrase(status),
@@ -34,6 +37,7 @@ def problem(status: int, detail: str, *, field: str | None = None) -> EdgeRespon
     }
     if field is not None:
         body["field"] = field
+    body.update(members)
     headers = Fields([("content-type", PROBLEM_TYPE), ("cache-control", "no-store")])
     return EdgeResponse(status, headers, json.dumps(body).encode())
 

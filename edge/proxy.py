@@ -82,6 +82,7 @@ class _Ask:
     scope: Scope
     key: str
     status: CacheStatus = field(default_factory=CacheStatus)
+    record: Stored | None = None  # what the response was served from or stored as
 
 
 class Proxy:
@@ -135,13 +136,26 @@ class Proxy:
         self, request: EdgeRequest, runtime: Runtime, geo: Geo | None = None
     ) -> EdgeResponse:
         """Answer ``request`` from a client that ``request.cf`` places at ``geo``."""
+        return (await self.serve(request, runtime, geo))[0]
+
+    async def serve(
+        self,
+        request: EdgeRequest,
+        runtime: Runtime,
+        geo: Geo | None = None,
+        *,
+        shared: bool = True,
+    ) -> tuple[EdgeResponse, Stored | None]:
+        """The response to ``request``, and the stored record it came from or went to (None
+        when nothing was stored). ``shared=False`` (a batch item carrying credentials) is
+        forwarded without looking up or storing anything."""
         request.headers.delete(*GEO_FIELDS)  # only request.cf places a client
         method = "GET" if request.method == "HEAD" else request.method
         try:
             url, rule = self._target(method, request.url)
         except InvalidURL as exc:
             response = problem(400, f"the request URL is not usable: {exc}", field="url")
-            return finish(response, request, CacheStatus(fwd="request", detail="invalid-url"))
+            return finish(response, request, CacheStatus(fwd="request", detail="invalid-url")), None
         now = runtime.now()
         if self.zones.due(runtime.zones, now):
             await self.zones.refresh(runtime.zones, now, runtime.wait_until)
@@ -150,17 +164,32 @@ class Proxy:
         scope = pick(rungs, policy.scope, policy.fallback)
         if scope is None:
             ask = _Ask(request, url, rule, policy, GLOBAL, "")
-            return await self._pass(ask, runtime, "bypass", detail="no-geo-scope")
+            return await self._pass(ask, runtime, "bypass", detail="no-geo-scope"), None
         request.headers.add("edge-geo-zone", scope.id)  # deleted above: add, never doubled
         request.headers.add("edge-geo-level", scope.level)
         if scope.zone is not None and (ttl := scope.zone.ttl_for(policy.name)) is not None:
             policy = replace(policy, ttl=ttl)
         key = self._base_key(method, request.url, url, rule, scope.id)
         ask = _Ask(request, url, rule, policy, scope, key)
-        response = await self._serve(ask, runtime, rungs)
+        if shared or request.method not in _CACHEABLE_METHODS:
+            response = await self._serve(ask, runtime, rungs)
+        else:
+            response = await self._pass(ask, runtime, "request", detail="credentials")
         if scope.level != "global":
             keep_from_shared_caches(response.headers)
-        return response
+        return response, ask.record
+
+    def shared_key(self, raw_url: str, geo: Geo, now: float) -> str | None:
+        """The base key a GET of ``raw_url`` from a client at ``geo`` is shared under, or None
+        when it is not shared (a bypass rule, no usable scope, an unusable URL)."""
+        try:
+            url, rule = self._target("GET", raw_url)
+        except InvalidURL:
+            return None
+        scope = pick(self.zones.ladder(geo, now), rule.policy.scope, rule.policy.fallback)
+        if scope is None or not rule.policy.store:
+            return None
+        return self._base_key("GET", raw_url, url, rule, scope.id)
 
     async def _serve(
         self, ask: _Ask, runtime: Runtime, rungs: tuple[Scope | None, ...]
@@ -234,6 +263,7 @@ class Proxy:
     def _answer_stored(
         self, ask: _Ask, entry: EdgeResponse, record: Stored, now: float
     ) -> EdgeResponse:
+        ask.record = record
         return finish(from_store(entry, record, ask.policy, now), ask.request, ask.status)
 
     def _collapse_key(self, ask: _Ask) -> str:
@@ -326,6 +356,7 @@ class Proxy:
             return finish(origin_failure(outcome.error), ask.request, status)
         if outcome.record is not None:
             status.stored, status.ttl = True, outcome.record.ttl(now)
+            ask.record = outcome.record
         elif status.detail is None:
             status.detail = outcome.refusal
         response = from_origin(outcome.response, ask.policy, outcome.record, now)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, get_args
 
+from batchconfig import BatchSettings, parse_batch
 from routesyntax import (
     RoutesError,
     check_keys,
@@ -31,6 +32,7 @@ from routesyntax import (
     parse_timeout,
     parse_toml,
 )
+from viewconfig import View, parse_views
 from zones import LEVELS, Level
 
 __all__ = [
@@ -168,6 +170,10 @@ class Routes:
     """The five class policies with the file's ``[classes.*]`` overrides."""
     zones: ZoneSettings = ZoneSettings()
     """The ``[zones]`` table, defaults filled in."""
+    batch: BatchSettings = BatchSettings()
+    """The ``[batch]`` table: limits of ``POST /_edge/batch`` (docs/batch.md)."""
+    views: tuple[View, ...] = ()
+    """The ``[views.<name>]`` tables, served at ``/_edge/views/<name>`` (docs/views.md)."""
 
     def match(self, method: str, path: str) -> Rule:
         """The first rule whose pattern matches ``path`` (no query) and whose methods include
@@ -192,14 +198,18 @@ class Routes:
 def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
     """Parse and validate the text of a routes file; :class:`RoutesError` on the first error."""
     document = parse_toml(text, source)
-    check_keys(document, ("settings", "classes", "rule", "zones"), f"{source}: top level")
+    check_keys(
+        document, ("settings", "classes", "rule", "zones", "batch", "views"), f"{source}: top level"
+    )
     settings = _settings(document.get("settings", {}), f"{source}: [settings]")
     classes = _classes(document.get("classes", {}), source)
     by_name = {policy.name: policy for policy in classes}
     rules = _rules(document.get("rule", []), source, by_name)
     zones = _zones(document.get("zones", {}), f"{source}: [zones]")
     default = Rule("default", "/**", _ANY, by_name["origin"])
-    return Routes(rules, default, settings, classes, zones)
+    batch = parse_batch(document.get("batch", {}), f"{source}: [batch]")
+    views = parse_views(document.get("views", {}), source, batch.prefixes)
+    return Routes(rules, default, settings, classes, zones, batch, views)
 
 
 def _settings(value: object, where: str) -> Settings:

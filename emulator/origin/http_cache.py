@@ -19,6 +19,7 @@ __all__ = [
     "COLD_PAGE",
     "HOT_INVENTORY",
     "HOT_PRICES",
+    "HOT_ZONE_INVENTORY",
     "NO_STORE",
     "WARM_CATALOG",
     "WARM_RECOMMENDATIONS",
@@ -45,6 +46,7 @@ class CachePolicy:
 
 
 HOT_INVENTORY = CachePolicy("hot", "public, max-age=5")
+HOT_ZONE_INVENTORY = CachePolicy("hot", "public, max-age=5", vary="Edge-Geo-Zone")
 HOT_PRICES = CachePolicy("hot", "public, max-age=10", vary="Edge-Geo-Zone")
 WARM_CATALOG = CachePolicy("warm", "public, max-age=300, stale-while-revalidate=60")
 WARM_RECOMMENDATIONS = CachePolicy("warm", "public, max-age=120")

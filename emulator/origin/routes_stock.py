@@ -6,15 +6,18 @@ one store is purged with that one tag (see ``purge_tags`` in admin and checkout 
 
 from __future__ import annotations
 
+import sqlite3
+
 from aiohttp import web
 
 from . import catalog
 from .geo import rank_in_stock, stores_serving
-from .http_cache import HOT_INVENTORY, WARM_RECOMMENDATIONS
+from .http_cache import HOT_INVENTORY, HOT_ZONE_INVENTORY, WARM_RECOMMENDATIONS
 from .models import StockLevel
 from .params import float_param, int_param
 from .respond import reply_json
 from .routes_catalog import require_product, require_store
+from .routes_prices import ZONE_HEADER
 from .state import STATE
 
 __all__ = ["routes", "stock_tags"]
@@ -52,6 +55,18 @@ async def store_inventory(request: web.Request) -> web.Response:
     )
 
 
+def zone_stores(conn: sqlite3.Connection, zone: str | None) -> set[str] | None:
+    """The stores an ``Edge-Geo-Zone`` names: a store, a city's stores, or None for every
+    store (a zone the origin does not know)."""
+    if not zone:
+        return None
+    zone = zone.strip().lower()
+    if catalog.get_store(conn, zone) is not None:
+        return {zone}
+    stores = catalog.list_stores(conn, city_id=zone)
+    return {store.id for store in stores} if stores else None
+
+
 @routes.get("/api/inventory/{sku}")
 async def product_inventory(request: web.Request) -> web.Response:
     conn = request.app[STATE].conn
@@ -59,12 +74,19 @@ async def product_inventory(request: web.Request) -> web.Response:
     store_id = request.query.get("store_id")
     if store_id is not None:
         require_store(conn, store_id)
-    levels = catalog.stock_of_product(conn, product.sku, store_id=store_id)
+        levels = catalog.stock_of_product(conn, product.sku, store_id=store_id)
+    else:
+        stores = zone_stores(conn, request.headers.get(ZONE_HEADER))
+        levels = [
+            level
+            for level in catalog.stock_of_product(conn, product.sku)
+            if stores is None or level.store_id in stores
+        ]
     items = [{"store_id": lv.store_id, "qty": lv.qty} for lv in levels]
     return reply_json(
         request,
         {"sku": product.sku, "items": items, "total_qty": sum(lv.qty for lv in levels)},
-        policy=HOT_INVENTORY,
+        policy=HOT_INVENTORY if store_id is not None else HOT_ZONE_INVENTORY,
         tags=_levels_tags(levels) or ["inventory", f"product:{product.sku}"],
         last_modified=max((lv.updated_at for lv in levels), default=product.updated_at),
     )

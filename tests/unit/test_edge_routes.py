@@ -367,7 +367,11 @@ def test_a_toml_syntax_error_names_its_line(text, message):
     ("text", "message"),
     [
         ("[rules]", "f.toml: top level: unknown key 'rules' (did you mean 'rule'?)"),
-        ("[zzz]", "f.toml: top level: unknown key 'zzz' (expected settings, classes, rule, zones)"),
+        (
+            "[zzz]",
+            "f.toml: top level: unknown key 'zzz' "
+            "(expected settings, classes, rule, zones, batch, views)",
+        ),
         ("[settings]\nvery = []", "f.toml: [settings]: unknown key 'very' (did you mean 'vary'?)"),
         (
             "[classes.hot]\ntll = 1",

@@ -1,0 +1,48 @@
+"""The edge's front: its own endpoints under ``/_edge/``, every other request to the proxy.
+
+``/_edge/`` belongs to the edge on every storefront host: ``POST /_edge/batch`` (``batch``),
+``GET /_edge/views/<name>`` (``views``), and a 404 for anything else there, so a storefront
+path can never be mistaken for one of them or reach the origin under that prefix.
+"""
+
+from __future__ import annotations
+
+from batch import BatchEndpoint
+from geoscope import Geo
+from messages import EdgeRequest, EdgeResponse
+from problem import problem
+from proxy import Proxy, Runtime
+from routes import Routes
+from views import VIEWS_PREFIX, ViewEndpoint
+from zonesource import ZoneSource
+
+__all__ = ["EDGE_PATHS", "Front"]
+
+EDGE_PATHS = "/_edge/"
+_BATCH = "/_edge/batch"
+_NOWHERE = Geo()
+
+
+class Front:
+    """One isolate's edge for one origin and one deployed version."""
+
+    def __init__(
+        self, routes: Routes, *, origin: str, version: str, zones: ZoneSource | None = None
+    ) -> None:
+        self.proxy = Proxy(routes, origin=origin, version=version, zones=zones)
+        self.batch = BatchEndpoint(self.proxy, routes.batch)
+        self.views = ViewEndpoint(self.proxy, routes.views)
+
+    async def handle(
+        self, request: EdgeRequest, runtime: Runtime, geo: Geo | None = None
+    ) -> EdgeResponse:
+        url = request.url
+        start = url.find("/", url.find("://") + 3)  # where the path starts
+        if start < 0 or not url.startswith(EDGE_PATHS, start):
+            return await self.proxy.handle(request, runtime, geo)
+        path = url[start:].partition("?")[0]
+        if path == _BATCH:
+            return await self.batch.handle(request, runtime, geo or _NOWHERE)
+        if path.startswith(VIEWS_PREFIX):
+            return await self.views.handle(request, runtime, geo or _NOWHERE)
+        return problem(404, f"{path[:200]!r} is not an edge endpoint", field="url")
