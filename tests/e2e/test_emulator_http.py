@@ -1,11 +1,14 @@
 """The emulator driven over real HTTP: a sample Worker on three PoPs, a real origin on loopback."""
 
 import asyncio
+import io
 import json
 from pathlib import Path
 
 import pytest
 from aiohttp import web
+
+from emulator import frontdoor
 
 SF = (37.7749, -122.4194)
 CHICAGO = (41.8781, -87.6298)
@@ -394,3 +397,28 @@ async def test_responses_say_server_cloudflare_as_the_edge_does(popcache_emulato
     emu = await popcache_emulator(sample_config)
     async with emu.client().get("/") as response:
         assert response.headers.getall("Server") == ["cloudflare"]
+
+
+async def test_a_body_over_aiohttps_one_mebibyte_reaches_the_worker(
+    popcache_emulator, sample_config
+):
+    emu = await popcache_emulator(sample_config)
+    size = 3 * 1024 * 1024
+    async with emu.client().put("/kv/large", data=io.BytesIO(b"x" * size)) as response:
+        assert response.status == 201
+    async with emu.client().get("/kv/large") as response:
+        assert len(await response.text()) == size
+
+
+async def test_a_body_over_cloudflares_limit_is_a_413_problem_before_the_worker(
+    popcache_emulator, sample_config, monkeypatch
+):
+    monkeypatch.setattr(frontdoor, "MAX_BODY", 4096)
+    emu = await popcache_emulator(sample_config)
+    async with emu.client().put("/kv/huge", data="x" * 5000) as response:
+        problem = await response.json(content_type=None)
+        assert response.status == 413
+        assert response.headers["Content-Type"] == "application/problem+json"
+    assert problem["field"] == "body"
+    async with emu.client().get("/kv/huge") as response:
+        assert response.status == 404
