@@ -10,6 +10,7 @@ before any item runs. Format and limits: docs/batch.md.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from dataclasses import dataclass
@@ -59,15 +60,15 @@ class BatchEndpoint:
             reason = refuse_url(item.url, self.settings.prefixes)
             if reason is not None:
                 return problem(400, f"url {item.url[:200]!r}: {reason}", field="url")
-            origin = budget.item_origin(runtime.origin)
-            if origin is None:
-                return _over_budget(self.settings.subrequests)
             fields = item_fields(item.headers)
             for name, value in inherited:
                 fields.add(name, value)
             private = fields.has("cookie") or fields.has("authorization")
             url, body, client = base + item.url, item.body, request.client_ip
             forward = EdgeRequest(item.method, url, fields, body, client)
+            origin = await budget.item_origin(runtime.origin)
+            if origin is None:
+                return _over_budget(self.settings.subrequests)
             try:
                 served = await self.proxy.serve(
                     forward, _with_origin(runtime, origin), geo, shared=not private
@@ -79,10 +80,14 @@ class BatchEndpoint:
         responses = await run_items(batch.items, send, self.settings.concurrency)
         headers = Fields([("content-type", _JSON), ("cache-control", "no-store")])
         if "cookie" in self.settings.credentials:
-            for response in responses:  # the browser keeps the session the items were given
-                for name, value in response.headers:
-                    if name == "set-cookie":
-                        headers.add(name, value)
+            lifted = {  # the browser keeps the session the items were given, each cookie once
+                value: None
+                for response in responses
+                for name, value in response.headers
+                if name == "set-cookie"
+            }
+            for value in lifted:
+                headers.add("set-cookie", value)
         document = {
             "responses": [
                 item_json(item.id, response)
@@ -132,10 +137,14 @@ def _with_origin(runtime: Runtime, origin: Origin) -> Runtime:
 class _Budget:
     """The batch's origin fetches: an item holds one before it starts, returned unused if the
     cache or a collapsed fetch answered it; further fetches (a refresh in the background) take
-    what is left or fail as the runtime fails a fetch past its limit."""
+    what is left or fail as the runtime fails a fetch past its limit. An item finding none
+    left waits while others still hold one they may return: a hit never costs a later item
+    its fetch, however the lookups interleave."""
 
     def __init__(self, limit: int) -> None:
         self.left = limit
+        self.held = 0  # taken by items not yet known to need the origin
+        self.changed = asyncio.Event()
 
     def take(self) -> bool:
         if self.left <= 0:
@@ -143,8 +152,21 @@ class _Budget:
         self.left -= 1
         return True
 
-    def item_origin(self, origin: Origin) -> _ItemOrigin | None:
-        return _ItemOrigin(self, origin) if self.take() else None
+    async def item_origin(self, origin: Origin) -> _ItemOrigin | None:
+        while self.left <= 0 and self.held > 0:
+            await self.changed.wait()
+        if not self.take():
+            return None
+        self.held += 1
+        return _ItemOrigin(self, origin)
+
+    def settle(self, unused: bool) -> None:
+        """One held fetch is used (``unused`` False) or given back."""
+        self.held -= 1
+        if unused:
+            self.left += 1
+        self.changed.set()
+        self.changed = asyncio.Event()
 
 
 @dataclass(slots=True)
@@ -156,6 +178,7 @@ class _ItemOrigin:
     async def __call__(self, request: EdgeRequest) -> EdgeResponse:
         if self.held:
             self.held = False
+            self.budget.settle(unused=False)
         elif not self.budget.take():
             raise OriginError("proxy_internal_error", "the batch's subrequest budget is spent")
         return await self.origin(request)
@@ -163,4 +186,4 @@ class _ItemOrigin:
     def done(self) -> None:
         if self.held:
             self.held = False
-            self.budget.left += 1
+            self.budget.settle(unused=True)

@@ -34,7 +34,11 @@ async def run_items(items: Sequence[BatchItem], send: Send, concurrency: int) ->
             if status >= 400:
                 return _failed_dependency(dep, status)
         async with gate:
-            return await send(item)
+            try:
+                return await send(item)
+            except Exception as exc:  # a defect costs its own item, never the whole batch
+                detail = f"the edge could not answer this item ({type(exc).__name__})"
+                return problem(502, detail, field="url")
 
     for item in items:
         signature = (item.method, item.url, item.headers, item.depends_on)

@@ -7,6 +7,9 @@ path can never be mistaken for one of them or reach the origin under that prefix
 
 from __future__ import annotations
 
+import re
+import string
+
 from batch import BatchEndpoint
 from geoscope import Geo
 from messages import EdgeRequest, EdgeResponse
@@ -21,6 +24,13 @@ __all__ = ["EDGE_PATHS", "Front"]
 EDGE_PATHS = "/_edge/"
 _BATCH = "/_edge/batch"
 _NOWHERE = Geo()
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+
+
+def _unreserved(escape: re.Match[str]) -> str:
+    char = chr(int(escape[1], 16))
+    return char if char in _UNRESERVED else escape[0]
 
 
 class Front:
@@ -31,14 +41,20 @@ class Front:
     ) -> None:
         self.proxy = Proxy(routes, origin=origin, version=version, zones=zones)
         self.batch = BatchEndpoint(self.proxy, routes.batch)
-        self.views = ViewEndpoint(self.proxy, routes.views)
+        self.views = ViewEndpoint(self.proxy, routes.views, routes.batch.prefixes)
 
     async def handle(
         self, request: EdgeRequest, runtime: Runtime, geo: Geo | None = None
     ) -> EdgeResponse:
         url = request.url
         start = url.find("/", url.find("://") + 3)  # where the path starts
-        if start < 0 or not url.startswith(EDGE_PATHS, start):
+        if start < 0:
+            return await self.proxy.handle(request, runtime, geo)
+        if "%" in url[start : start + len(EDGE_PATHS)]:
+            # "/%5Fedge/" is "/_edge/" (RFC 3986 §6.2.2.2), and the origin would read it so.
+            url = url[:start] + _ESCAPE.sub(_unreserved, url[start:])
+            request.url = url
+        if not url.startswith(EDGE_PATHS, start):
             return await self.proxy.handle(request, runtime, geo)
         path = url[start:].partition("?")[0]
         if path == _BATCH:

@@ -156,10 +156,7 @@ class Proxy:
         except InvalidURL as exc:
             response = problem(400, f"the request URL is not usable: {exc}", field="url")
             return finish(response, request, CacheStatus(fwd="request", detail="invalid-url")), None
-        now = runtime.now()
-        if self.zones.due(runtime.zones, now):
-            await self.zones.refresh(runtime.zones, now, runtime.wait_until)
-        rungs = self.zones.ladder(geo or _NOWHERE, now)
+        rungs = await self.place(runtime, geo)
         policy = rule.policy
         scope = pick(rungs, policy.scope, policy.fallback)
         if scope is None:
@@ -178,6 +175,13 @@ class Proxy:
         if scope.level != "global":
             keep_from_shared_caches(response.headers)
         return response, ask.record
+
+    async def place(self, runtime: Runtime, geo: Geo | None) -> tuple[Scope | None, ...]:
+        """The client's rung per level (``geoscope``), the zones refreshed first when due."""
+        now = runtime.now()
+        if self.zones.due(runtime.zones, now):
+            await self.zones.refresh(runtime.zones, now, runtime.wait_until)
+        return self.zones.ladder(geo or _NOWHERE, now)
 
     def shared_key(self, raw_url: str, geo: Geo, now: float) -> str | None:
         """The base key a GET of ``raw_url`` from a client at ``geo`` is shared under, or None

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
+from batchsafety import refuse_url
 from cachecontrol import request_caching
 from cachestatus import CacheStatus
 from collapse import Collapser
@@ -38,6 +39,7 @@ __all__ = ["VIEWS_PREFIX", "ViewEndpoint"]
 VIEWS_PREFIX = "/_edge/views/"
 _POLICY = ClassPolicy("view", True, None, "honour", 0.0, 0.0, "private, no-cache", 30.0)
 _PART_FIELDS = ("accept-language",)  # what a part is asked with besides Accept
+_DOT_SEGMENTS = frozenset({".", ".."})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +65,10 @@ class _Rendered:
 class ViewEndpoint:
     """The views of one proxy."""
 
-    def __init__(self, proxy: Proxy, views: tuple[View, ...]) -> None:
+    def __init__(self, proxy: Proxy, views: tuple[View, ...], prefixes: tuple[str, ...]) -> None:
         self.proxy = proxy
         self.views = {view.name: view for view in views}
+        self.prefixes = prefixes
         self.renders: Collapser[_Rendered] = Collapser()
 
     async def handle(self, request: EdgeRequest, runtime: Runtime, geo: Geo) -> EdgeResponse:
@@ -81,10 +84,14 @@ class ViewEndpoint:
         values, refusal = _variables(view, parts.query, geo)
         if refusal is not None:
             return refusal
-        rungs = self.proxy.zones.ladder(geo, runtime.now())
+        rungs = await self.proxy.place(runtime, geo)
         values["zone"] = next((r.id for r in rungs if r is not None and r.level != "global"), None)
         base = f"{parts.scheme}://{parts.netloc}"
         urls = {part.name: _fill(part.url, values) for part in view.parts}
+        for name, url in urls.items():  # a value may not turn a part into a trick URL
+            if url is not None and (reason := refuse_url(url, self.prefixes)) is not None:
+                detail = f"part {name!r} would be {url[:200]!r}: {reason}"
+                return problem(400, detail, field="query")
         key = self._key(view, base, urls, geo, runtime.now(), request)
         ask = _Ask(view, request, geo, base, urls, values, key)
         status = CacheStatus()
@@ -214,6 +221,9 @@ def _variables(view: View, query: str, geo: Geo) -> tuple[dict[str, object], Edg
         found = given.get(name, [])
         if len(found) != 1 or pattern.fullmatch(found[0]) is None:
             detail = f"query parameter {name!r} must be given once and match {pattern.pattern!r}"
+            return values, problem(400, detail, field=f"query.{name}")
+        if found[0] in _DOT_SEGMENTS:  # percent-encoding leaves them: they would climb a level
+            detail = f"query parameter {name!r} must not be '.' or '..'"
             return values, problem(400, detail, field=f"query.{name}")
         values[name] = found[0]
     return values, None

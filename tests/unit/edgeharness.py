@@ -3,17 +3,21 @@ origin, a settable clock, and a client placed wherever a test puts it (``request
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from front import Front
 from geoscope import Geo
 from messages import EdgeRequest, EdgeResponse, Fields
 from proxy import Proxy, Runtime
 from routes import Routes, load_routes
-from zonesource import ZoneRead
+from zonesource import ZoneRead, ZoneSource
 
 ROUTES = load_routes('[[rule]]\npath = "/p/**"\nclass = "warm"\ntimeout = "200ms"\n')
 URL = "https://shop.example/p/1"
+SHOP = "https://shop.example"
 
 
 class DictStore:
@@ -79,3 +83,65 @@ def ok(cache_control: str = "public, max-age=60", *extra: tuple[str, str]) -> Ca
 
 def detail(response: EdgeResponse) -> str:
     return response.headers.get("cache-status") or ""
+
+
+class YieldingStore(DictStore):
+    """A cache whose every call gives the event loop a turn first, as the Cache API's promises
+    do on Cloudflare; concurrent requests interleave around it as they would there."""
+
+    async def match(self, key: str) -> EdgeResponse | None:
+        await asyncio.sleep(0)
+        return await super().match(key)
+
+    async def put(self, key: str, response: EdgeResponse) -> None:
+        await asyncio.sleep(0)
+        await super().put(key, response)
+
+    async def delete(self, key: str) -> bool:
+        await asyncio.sleep(0)
+        return await super().delete(key)
+
+
+class FrontHarness(Harness):
+    """The edge's front (batch, views, proxy) in-process over the same fakes as ``Harness``,
+    with a cache that yields as the Cache API does."""
+
+    def __init__(
+        self,
+        answer: Callable[[EdgeRequest], Awaitable[EdgeResponse]],
+        routes: Routes = ROUTES,
+        zones: ZoneSource | None = None,
+    ) -> None:
+        self.front = Front(routes, origin="http://origin", version="v1", zones=zones)
+        super().__init__(answer, routes, self.front.proxy)
+        self.store = YieldingStore()
+
+    async def send(self, request: EdgeRequest) -> EdgeResponse:
+        return await self.front.handle(request, self.runtime(), self.geo)
+
+    async def post_batch(
+        self,
+        body: bytes,
+        *fields: tuple[str, str],
+        method: str = "POST",
+        client_ip: str | None = None,
+    ) -> EdgeResponse:
+        """``/_edge/batch`` with exactly these fields and body."""
+        url = f"{SHOP}/_edge/batch"
+        return await self.send(EdgeRequest(method, url, Fields(fields), body, client_ip))
+
+    async def batch(
+        self, *items: dict[str, Any], fields: tuple[tuple[str, str], ...] = (), **kwargs: Any
+    ) -> EdgeResponse:
+        """``POST /_edge/batch`` of ``items`` as JSON, with ``fields`` besides its type."""
+        body = json.dumps({"requests": list(items)}).encode()
+        return await self.post_batch(body, ("content-type", "application/json"), *fields, **kwargs)
+
+    async def view(self, name: str, query: str = "", *fields: tuple[str, str]) -> EdgeResponse:
+        """``GET /_edge/views/<name>?<query>``."""
+        url = f"{SHOP}/_edge/views/{name}" + (f"?{query}" if query else "")
+        return await self.send(EdgeRequest("GET", url, Fields(fields)))
+
+
+def json_body(response: EdgeResponse) -> Any:
+    return json.loads(response.body)
