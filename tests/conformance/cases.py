@@ -23,6 +23,7 @@ its own defaults on the way to the origin.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,14 @@ BASE_HEADERS: Mapping[str, str] = {
 }
 PRODUCT = "/api/products/BEV-COFFEE"  # class warm: ttl 5m, hints honoured, swr 1m, sie 1h
 INVENTORY = "/api/inventory/BEV-COFFEE"  # class hot: ttl 5s, shared per store zone
+STORES = "/api/stores"  # class warm
+STORE_PAGE = "/api/stores/sfo-1"  # class warm; scripted as HTML where a case needs a non-JSON body
+STORE_HTML = "<h1>Mission</h1>"
+PRICES = "/api/prices/BEV-COFFEE"  # class hot, scope city
+PDP_VIEW = "/_edge/views/pdp?sku=BEV-COFFEE"  # [views.pdp] of edge/routes.toml
+# The pdp view's strong ETag over the bytes view-cached-whole renders (edge/views.py): a change
+# to the document, its member order or its serialisation changes it.
+PDP_ETAG = '"2jS1g2TPxS6WIoRGdcMSuDgA"'
 # Points of edge/zones.geojson, (latitude, longitude): the centre of store zone sf-mission, and
 # a point of city zone san-francisco that no store zone covers.
 SF_MISSION = (37.7567, -122.4187)
@@ -72,7 +81,10 @@ class Expect:
     """What a step must show: status, body, members of ``Cache-Status``, origin requests.
 
     ``origin_headers`` must be on every request the origin received during the step;
-    ``key_contains`` is part of the cache key ``Cache-Status`` shows (``Popcache-Debug: 1``).
+    ``key_contains`` is part of the cache key ``Cache-Status`` shows (``Popcache-Debug: 1``);
+    ``json_at`` maps JSON Pointers (RFC 6901) into the body, read as JSON, to the value found
+    there, or, for a ``frozenset``, to members that ``;``-separated string must include (an
+    item's ``cache-status`` in a batch's responses).
     """
 
     status: int | None = None
@@ -83,6 +95,7 @@ class Expect:
     headers: Mapping[str, str] = field(default_factory=dict)
     origin_headers: Mapping[str, str] = field(default_factory=dict)
     key_contains: str | None = None
+    json_at: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,58 @@ def _ok(body: str, cache_control: str | None, **headers: str) -> Answer:
     if cache_control is not None:
         fields["Cache-Control"] = cache_control
     return Answer(200, body, {name.replace("_", "-"): value for name, value in fields.items()})
+
+
+def _json_ok(document: object, cache_control: str) -> Answer:
+    headers = {"Content-Type": "application/json", "Cache-Control": cache_control}
+    return Answer(200, json.dumps(document), headers)
+
+
+def _batch_fetch(*items: Mapping[str, object], expect: Expect) -> Fetch:
+    body = json.dumps({"requests": list(items)})
+    return Fetch("/_edge/batch", "POST", {"Content-Type": "application/json"}, body, expect)
+
+
+THREE_GETS = (
+    {"id": "product", "method": "GET", "url": PRODUCT},
+    {"id": "stores", "method": "GET", "url": STORES},
+    {"id": "page", "method": "GET", "url": STORE_PAGE},
+)
+
+
+def _three_gets(item_cache_status: frozenset[str], origin_requests: int) -> Expect:
+    """A 200 for ``THREE_GETS``: the items in order, each a 200 with ``item_cache_status``."""
+    json_at: dict[str, object] = {
+        "/responses/0/body": {"sku": "BEV-COFFEE", "name": "Coffee"},
+        "/responses/1/body/stores/0": "sfo-1",
+        "/responses/2/headers/content-type": "text/html",
+        "/responses/2/body": base64.b64encode(STORE_HTML.encode()).decode(),
+        "/responses/2/encoding": "base64",
+    }
+    for index, item in enumerate(THREE_GETS):
+        json_at[f"/responses/{index}/id"] = item["id"]
+        json_at[f"/responses/{index}/status"] = 200
+        json_at[f"/responses/{index}/headers/cache-status"] = item_cache_status
+    headers = {"content-type": "application/json", "cache-control": "no-store"}
+    return Expect(200, origin_requests=origin_requests, headers=headers, json_at=json_at)
+
+
+def _pdp(cache_status: frozenset[str], origin_requests: int) -> Expect:
+    """The pdp view of BEV-COFFEE as view-cached-whole scripts its parts."""
+    return Expect(
+        200,
+        cache_status=cache_status,
+        origin_requests=origin_requests,
+        headers={"content-type": "application/json", "etag": PDP_ETAG},
+        json_at={
+            "/sku": "BEV-COFFEE",
+            "/product/name": "Coffee",
+            "/stock/0/qty": 12,
+            "/in_stock": 12,
+            "/price/amount": 4.2,
+            "/recommendations": None,
+        },
+    )
 
 
 def _sf_client(at: tuple[float, float]) -> Mapping[str, object]:
@@ -690,6 +755,112 @@ CASES: tuple[Case, ...] = (
             Advance(31),
             Fetch(
                 INVENTORY, headers=DEBUG, cf=_sf_client(SF_MISSION), expect=_in_zone("sf-mission")
+            ),
+        ],
+    ),
+    # The edge's own endpoints: POST /_edge/batch and GET /_edge/views/<name>.
+    Case(
+        "batch-items-through-the-cache",
+        "A batch of GETs is answered 200 with one response per item, in item order, each "
+        "through the caching proxy: a JSON body stays JSON, an HTML one is base64 with its "
+        "encoding. The same batch again is answered from the cache, the origin not asked.",
+        {
+            PRODUCT: [_json_ok({"sku": "BEV-COFFEE", "name": "Coffee"}, "public, max-age=60")],
+            STORES: [_json_ok({"stores": ["sfo-1"]}, "public, max-age=60")],
+            STORE_PAGE: [_ok(STORE_HTML, "public, max-age=60", Content_Type="text/html")],
+        },
+        [
+            _batch_fetch(*THREE_GETS, expect=_three_gets(_cs("fwd=uri-miss", "stored"), 3)),
+            Advance(5),
+            _batch_fetch(*THREE_GETS, expect=_three_gets(_cs("hit", "ttl=55"), 0)),
+        ],
+    ),
+    Case(
+        "batch-refused-and-dependent-items",
+        "An item whose URL names another host or the edge's own endpoints is refused alone "
+        "(400 problem+json naming the url), an item depending on it fails with 424 without "
+        "being sent, and the rest of the batch is served.",
+        {PRODUCT: [_json_ok({"sku": "BEV-COFFEE"}, "public, max-age=60")]},
+        [
+            _batch_fetch(
+                {"id": "evil", "method": "GET", "url": "//evil.example/x"},
+                {"id": "nested", "method": "GET", "url": "/_edge/batch"},
+                {"id": "after", "method": "GET", "url": PRODUCT, "dependsOn": ["evil"]},
+                {"id": "fine", "method": "GET", "url": PRODUCT},
+                expect=Expect(
+                    200,
+                    origin_requests=1,
+                    json_at={
+                        "/responses/0/id": "evil",
+                        "/responses/0/status": 400,
+                        "/responses/0/headers/content-type": "application/problem+json",
+                        "/responses/0/body/field": "url",
+                        "/responses/1/id": "nested",
+                        "/responses/1/status": 400,
+                        "/responses/1/body/field": "url",
+                        "/responses/2/id": "after",
+                        "/responses/2/status": 424,
+                        "/responses/2/body/field": "dependsOn",
+                        "/responses/3/id": "fine",
+                        "/responses/3/status": 200,
+                        "/responses/3/body/sku": "BEV-COFFEE",
+                    },
+                ),
+            ),
+        ],
+    ),
+    Case(
+        "batch-malformed",
+        "A batch with two ids equal but for case is refused whole, before any item runs: 400 "
+        "problem+json naming the field, the item and a JSON Pointer to it; the origin is not "
+        "asked.",
+        {
+            PRODUCT: [_json_ok({"sku": "BEV-COFFEE"}, "public, max-age=60")],
+            STORES: [_json_ok({"stores": ["sfo-1"]}, "public, max-age=60")],
+        },
+        [
+            _batch_fetch(
+                {"id": "a", "method": "GET", "url": PRODUCT},
+                {"id": "A", "method": "GET", "url": STORES},
+                expect=Expect(
+                    400,
+                    origin_requests=0,
+                    headers={"content-type": "application/problem+json"},
+                    json_at={
+                        "/status": 400,
+                        "/field": "id",
+                        "/item": "A",
+                        "/pointer": "/requests/1/id",
+                    },
+                ),
+            ),
+        ],
+    ),
+    Case(
+        "view-cached-whole",
+        "GET /_edge/views/pdp (edge/routes.toml) fetches its parts through the proxy and "
+        "renders its template: JSON with a strong ETag, stored for its shortest part's "
+        "lifetime (the hot stock's 5 s). The next request is a hit with the same ETag, and an "
+        "If-None-Match with it a 304; the origin is asked once per part. A client without "
+        "request.cf has no coordinates, so the optional recommendations part is null.",
+        {
+            PRODUCT: [_json_ok({"sku": "BEV-COFFEE", "name": "Coffee"}, "public, max-age=60")],
+            INVENTORY: [
+                _json_ok(
+                    {"items": [{"store": "sfo-1", "qty": 12}], "total_qty": 12},
+                    "public, max-age=60",
+                )
+            ],
+            PRICES: [_json_ok({"prices": [{"amount": 4.2}]}, "public, max-age=60")],
+        },
+        [
+            Fetch(PDP_VIEW, expect=_pdp(_cs("fwd=uri-miss", "ttl=5", "stored"), 3)),
+            Advance(2),
+            Fetch(PDP_VIEW, expect=_pdp(_cs("hit", "ttl=3"), 0)),
+            Fetch(
+                PDP_VIEW,
+                headers={"If-None-Match": PDP_ETAG},
+                expect=Expect(304, "", _cs("hit"), 0, headers={"etag": PDP_ETAG}),
             ),
         ],
     ),

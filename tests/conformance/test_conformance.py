@@ -16,7 +16,9 @@ the emulator or in the harness.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +73,8 @@ TRANSPORT_FIELDS = frozenset({"connection", "keep-alive", "content-length"})
 CLIENT_DEFAULTS = frozenset(
     {("sec-fetch-mode", "cors"), ("accept-language", "*"), ("user-agent", "node")}
 )
+# A view's cache key (edge/views.py): its name, then a digest of its parts' keys.
+VIEW_KEY_DIGEST = re.compile(r"(/~popcache/view/<version>/[^/]+/~)[0-9a-f]{32}")
 
 
 def normalise(record: Record, version: str) -> Record:
@@ -81,13 +85,18 @@ def normalise(record: Record, version: str) -> Record:
     - The deployed version's id (``CF_VERSION_METADATA.id``) is ``<version>`` wherever it
       appears: the emulator derives it from the bundle's files, the harness has its own, and it
       is part of every cache key (``Cache-Status: ...; key="..."``, ``caches.default`` keys).
+      A view's key ends in a digest of its parts' keys, version and all, so that digest is
+      ``<digest>``; the parts' own entries, compared as they are, show what went into it.
     - ``CF-Ray`` on responses is dropped: Cloudflare's edge (the emulator's front door) adds it,
       not the worker; neither leg here goes through a front door, so this is only a guard.
     - An uncaught exception is its exception type: the emulator answers a 500 carrying the
       traceback (as ``wrangler dev`` does), workerd a 500 of its own; failed ``waitUntil`` work
       likewise (logged by the emulator, collected by the harness).
     - Origin requests lose ``TRANSPORT_FIELDS`` and the ``CLIENT_DEFAULTS`` pairs (by value: a
-      worker's own ``User-Agent`` still counts).
+      worker's own ``User-Agent`` still counts), and a step's origin requests are sorted: the
+      requests a step makes at once (a batch's items, a view's parts) reach the origin in the
+      order each side's HTTP client gets them onto connections, which depends on what its pool
+      kept from earlier cases.
 
     ``Date`` needs no normalising: the scripted origin stamps the conformance clock's time, and
     neither leg adds a ``Date`` of its own at the ``Response`` level.
@@ -95,7 +104,7 @@ def normalise(record: Record, version: str) -> Record:
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
-            return value.replace(version, "<version>")
+            return VIEW_KEY_DIGEST.sub(r"\1<digest>", value.replace(version, "<version>"))
         if isinstance(value, list | tuple):
             return [scrub(item) for item in value]
         if isinstance(value, dict):
@@ -112,6 +121,8 @@ def normalise(record: Record, version: str) -> Record:
             for pair in request["headers"]
             if pair[0] not in TRANSPORT_FIELDS and tuple(pair) not in CLIENT_DEFAULTS
         ]
+    if "origin" in record:
+        record["origin"] = sorted(record["origin"], key=lambda request: json.dumps(request))
     if "background_errors" in record:
         record["background_errors"] = sorted(
             _exception_type(e) for e in record["background_errors"]
@@ -353,6 +364,27 @@ def check_expectations(case: Case, transcript: list[Record]) -> None:
             key = _debug_key(members)
             assert key is not None, f"{where}: no key in Cache-Status (send Popcache-Debug: 1)"
             assert expect.key_contains in key, f"{where}: key {key!r}"
+        for pointer, wanted in expect.json_at.items():
+            found = _json_at(response.get("body", ""), pointer, where)
+            if isinstance(wanted, frozenset):
+                parts = {part.strip() for part in str(found).split(";")}
+                assert wanted <= parts, f"{where}: {pointer} is {found!r}"
+            else:
+                assert found == wanted, f"{where}: {pointer} is {found!r}"
+
+
+def _json_at(body: str, pointer: str, where: str) -> Any:
+    """The value at a JSON Pointer (RFC 6901) in a JSON ``body``."""
+    value: Any = json.loads(body)
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        elif isinstance(value, dict) and token in value:
+            value = value[token]
+        else:
+            raise AssertionError(f"{where}: nothing at {pointer} in {body[:200]!r}")
+    return value
 
 
 def _debug_key(members: set[str]) -> str | None:
