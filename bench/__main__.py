@@ -10,7 +10,10 @@ Sections, in order:
   stampede  1,000 concurrent clients on one cold key through one PoP: origin requests, latency;
   coldstart the bundle's import time inside Pyodide under Node (interpreter start excluded);
   zones     zone lookup over 10,000 zones of a city-scale mix, in-process: the index's build
-            time, median and p99 per lookup, next to a scan of every zone.
+            time, median and p99 per lookup, next to a scan of every zone;
+  batch     POST /_edge/batch against a 50 ms origin: a cold 20-item batch next to 20
+            sequential and 20 concurrent calls, an all-hit batch (and its CPU per item,
+            in-process), and the origin requests dedup saves on a storefront's pages.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -26,7 +29,15 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from . import edge_coldstart, edge_hits, edge_overhead, edge_stampede, edge_zones, runtime
+from . import (
+    edge_batch,
+    edge_coldstart,
+    edge_hits,
+    edge_overhead,
+    edge_stampede,
+    edge_zones,
+    runtime,
+)
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "runtime": runtime.run,
@@ -35,6 +46,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "stampede": edge_stampede.run,
     "coldstart": edge_coldstart.run,
     "zones": edge_zones.run,
+    "batch": edge_batch.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 
