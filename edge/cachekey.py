@@ -16,6 +16,7 @@ Pure and standard-library only: it runs in the Python Worker (Pyodide).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -257,15 +258,21 @@ def cache_key(
     always six of them, so no path can pass for one. A slot that is "." or ".." would be removed
     as a dot segment (RFC 3986 §5.2.4) when the key is parsed, so it raises ValueError.
     """
+    scheme, query = url.url.partition(":")[0], url.url.partition("?")[2]
+    encoded = _slots(version, content_class, scope, variant)
+    return (
+        f"https://{url.host}/~popcache/{scheme}/{encoded}"
+        f"/~{url.geocell or ''}{url.path}{'?' if query else ''}{query}"
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _slots(version: str, content_class: str, scope: str, variant: str) -> str:
+    """The encoded slots; a PoP sees few combinations, so they are encoded once each."""
     slots = (version, content_class, scope)
     if any(slot in (".", "..") for slot in slots):
         raise ValueError("cache key slots cannot be '.' or '..': URL parsers remove them")
-    scheme, query = url.url.partition(":")[0], url.url.partition("?")[2]
-    encoded = "/".join(quote(slot, safe="") for slot in slots)
-    return (
-        f"https://{url.host}/~popcache/{scheme}/{encoded}/~{quote(variant, safe='')}"
-        f"/~{url.geocell or ''}{url.path}{'?' if query else ''}{query}"
-    )
+    return "/".join(quote(slot, safe="") for slot in slots) + f"/~{quote(variant, safe='')}"
 
 
 def geohash(lat: float, lon: float, precision: int) -> str:
