@@ -23,6 +23,8 @@ MAX_URL = 8192
 _ALLOWED = re.compile(r"[!-~]*")  # printable ASCII, no space
 # Escapes that decode to a path delimiter, a dot, a backslash, NUL or another escape.
 _TRICK_ESCAPE = re.compile(r"%(?:2[eEfF]|5[cC]|00|25)")
+# Escapes of unreserved characters (RFC 3986 §2.3), which an origin may read decoded.
+_UNRESERVED_ESCAPE = re.compile(r"%(?:2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])")
 # Fetch standard §2.2.2 forbidden request-header names, and the fields only the edge may set.
 _FORBIDDEN = frozenset(
     {
@@ -85,7 +87,8 @@ def refuse_url(url: str, prefixes: Iterable[str]) -> str | None:
             return "must not contain an empty path segment ('//')"
         if segment.partition(";")[0] in (".", ".."):
             return "must not contain '.' or '..' path segments"
-    if path.startswith(EDGE_PREFIX) or path == EDGE_PREFIX.rstrip("/"):
+    plain = _UNRESERVED_ESCAPE.sub(_unescape, path)  # "/%5Fedge/" is "/_edge/" (RFC 3986)
+    if plain.startswith(EDGE_PREFIX) or plain == EDGE_PREFIX.rstrip("/"):
         return "must not target the edge's own endpoints (/_edge/...): batches do not nest"
     allowed = tuple(prefixes)
     if not path.startswith(allowed):
@@ -102,6 +105,10 @@ def item_fields(headers: Iterable[tuple[str, str]]) -> Fields:
         for name, value in headers
         if name.lower() not in _FORBIDDEN and not name.lower().startswith(_FORBIDDEN_PREFIXES)
     )
+
+
+def _unescape(escape: re.Match[str]) -> str:
+    return chr(int(escape[0][1:], 16))
 
 
 def _listing(prefixes: tuple[str, ...]) -> str:

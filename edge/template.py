@@ -51,7 +51,12 @@ def _lookup(values: Mapping[str, object], name: str, path: str) -> object:
     for segment in path.split(".")[1:]:
         if isinstance(value, dict):
             value = value.get(segment)
-        elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):
+        elif (
+            isinstance(value, list)
+            and segment.isdigit()
+            and len(segment.lstrip("0")) <= len(str(len(value)))  # int() refuses 4301 digits
+            and int(segment) < len(value)
+        ):
             value = value[int(segment)]
         else:
             return None
