@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import jsonbounds
 from batchconfig import BatchSettings
 from batchformat import BatchError, BatchItem, is_json_type, parse_batch_body
 from batchrun import run_items
@@ -94,8 +94,7 @@ class BatchEndpoint:
                 for item, response in zip(batch.items, responses, strict=True)
             ]
         }
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        return EdgeResponse(200, headers, body)
+        return EdgeResponse(200, headers, jsonbounds.dump(document))
 
 
 def item_json(item_id: str, response: EdgeResponse) -> dict[str, object]:
@@ -110,10 +109,10 @@ def item_json(item_id: str, response: EdgeResponse) -> dict[str, object]:
         return entry
     if is_json_type(headers.get("content-type")):
         try:
-            entry["body"] = json.loads(response.body)
+            entry["body"] = jsonbounds.load(response.body)
             return entry
-        except (ValueError, RecursionError):
-            pass  # not JSON after all: sent as bytes, like any other body
+        except ValueError:
+            pass  # not JSON after all (or nested past the limit): sent as bytes, like any other
     entry["body"] = base64.b64encode(response.body).decode("ascii")
     entry["encoding"] = "base64"
     return entry

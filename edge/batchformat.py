@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import jsonbounds
 from batchconfig import BatchSettings
 
 __all__ = [
-    "MAX_NESTING",
     "METHODS",
     "Batch",
     "BatchError",
@@ -31,20 +29,12 @@ __all__ = [
 ]
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-MAX_NESTING = 64
-"""The deepest a batch body's arrays and objects may nest: deeper JSON is refused unread, as
-decoding it can exhaust the stack of a WebAssembly runtime (Pyodide) before Python notices."""
 _ITEM_KEYS = ("id", "method", "url", "headers", "body", "dependsOn")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
 _MAX_ID = 128
 _MAX_FIELDS = 64
 _MAX_FIELD = 8192
-# A JSON string, escapes and all, or an unterminated one to the end: every '"' starts a match,
-# so scanning never restarts inside a string (which would be quadratic on '"\"\"\"...').
-_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)', re.DOTALL)
-_BRACKET = re.compile(r"[][{}]")
-_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 _JSON_TYPE = re.compile(r"application/(?:[a-z0-9.\-]+\+)?json", re.IGNORECASE)
 
 
@@ -133,9 +123,6 @@ def parse_batch_body(body: bytes, settings: BatchSettings) -> Batch:
 
 
 def _json(body: bytes) -> object:
-    def constant(name: str) -> object:
-        raise ValueError(f"{name} is not JSON")
-
     def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
         found: dict[str, object] = {}
         for key, value in pairs:
@@ -145,25 +132,12 @@ def _json(body: bytes) -> object:
         return found
 
     try:
-        text = body.decode("utf-8")
-        depth = _depth(text)
-        if depth > MAX_NESTING:
-            problem = f"arrays and objects nest {depth} deep, more than the {MAX_NESTING} allowed"
-        else:
-            return json.loads(text, parse_constant=constant, object_pairs_hook=unique)
+        return jsonbounds.load(body, object_pairs_hook=unique)
     except UnicodeDecodeError:
         problem = "not UTF-8"
-    except RecursionError:
-        problem = "nested too deeply"
     except ValueError as exc:
         problem = str(exc)
     raise BatchError(f"the batch body is not valid JSON: {problem}", pointer="", field="body")
-
-
-def _depth(text: str) -> int:
-    """How deep the arrays and objects of the JSON ``text`` nest (at most; nothing checked)."""
-    brackets = _BRACKET.findall(_STRING.sub("", text))
-    return max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
 
 
 def _item(value: object, pointer: str) -> BatchItem:
@@ -231,10 +205,7 @@ def _body(
         raise fail("a request with a body needs a Content-Type header", "headers")
     body = value["body"]
     if is_json_type(content_type):
-        try:
-            return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        except UnicodeEncodeError:  # a lone surrogate ("\ud800") is valid JSON, not UTF-8
-            raise fail("not valid Unicode: a string in it has a lone surrogate", "body") from None
+        return jsonbounds.dump(body)
     if not isinstance(body, str):
         raise fail(f"a {content_type} body must be a base64 string", "body")
     text = body.rstrip("=").replace("-", "+").replace("_", "/")  # base64 or base64url

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
+import jsonbounds
 from batchsafety import refuse_url
 from cachecontrol import request_caching
 from cachestatus import CacheStatus
@@ -198,7 +198,7 @@ class ViewEndpoint:
         rendered = render(view.template, document)
         if pending and isinstance(rendered, dict):
             rendered["pending"] = pending
-        body = json.dumps(rendered, ensure_ascii=False, separators=(",", ":")).encode()
+        body = jsonbounds.dump(rendered)
         etag = '"' + base64.urlsafe_b64encode(hashlib.sha256(body).digest()[:18]).decode() + '"'
         headers = Fields([("content-type", "application/json"), ("etag", etag)])
         response = EdgeResponse(200, headers, body)
@@ -253,10 +253,9 @@ def _json_body(response: EdgeResponse) -> object | None:
     if not 200 <= response.status < 300:
         return None
     try:
-        body: object = json.loads(response.body)
-    except (ValueError, RecursionError):
+        return jsonbounds.load(response.body)
+    except ValueError:
         return None
-    return body
 
 
 def _part_failed(name: str, status: int) -> EdgeResponse:

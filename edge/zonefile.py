@@ -16,13 +16,12 @@ positions in a zone) before it costs much. Pure: the caller reads the text.
 
 from __future__ import annotations
 
-import itertools
-import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import jsonbounds
 from routesyntax import RoutesError, parse_duration
 from zones import KINDS, Circle, Polygon, Position, Ring, Shape, Zone
 
@@ -59,9 +58,6 @@ _INSTANT = re.compile(
 # bypass never stores and origin always takes the origin's lifetime: no TTL to override.
 _TTL_CLASSES = ("hot", "warm", "cold")
 _SHOWN = 40  # characters of a string a message quotes
-_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"')  # a JSON string, escapes and all
-_BRACKET = re.compile(r"[][{}]")
-_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class ZoneError(ValueError):
@@ -120,14 +116,11 @@ def parse_zones(text: str, source: str) -> ParsedZones:
 
 
 def _features(text: str, source: str) -> list[object]:
-    depth = _depth(text)
-    if depth > MAX_DEPTH:
-        raise ZoneError(
-            f"{source}: arrays and objects nest {depth} deep, more than the {MAX_DEPTH} allowed"
-        )
     try:
-        document = json.loads(text, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
+        document = jsonbounds.load(text, limit=MAX_DEPTH)
+    except jsonbounds.TooDeep as exc:
+        raise ZoneError(f"{source}: {exc}") from None
+    except ValueError as exc:
         raise ZoneError(f"{source}: not JSON: {_one_line(exc)}") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         kind = document.get("type") if isinstance(document, dict) else document
@@ -361,16 +354,6 @@ class _Reader:
 
 
 # Messages
-
-
-def _depth(text: str) -> int:
-    """How deep the arrays and objects of the JSON ``text`` nest (at most; nothing checked)."""
-    brackets = _BRACKET.findall(_STRING.sub("", text))
-    return max(itertools.accumulate(map(_NESTING.__getitem__, brackets)), default=0)
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _show(value: object) -> str:
