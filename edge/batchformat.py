@@ -31,7 +31,10 @@ __all__ = [
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 _ITEM_KEYS = ("id", "method", "url", "headers", "body", "dependsOn")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
-_BAD_VALUE = re.compile(r"[\x00\r\n]")
+# RFC 9110 §5.5 field-value: visible ASCII, obs-text, spaces and tabs, nothing else (a CR or
+# LF would inject a field; the runtime's Headers refuses the rest at fetch time).
+_BAD_VALUE = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _MAX_ID = 128
 _MAX_FIELDS = 64
 _MAX_FIELD = 8192
@@ -108,14 +111,14 @@ def parse_batch_body(body: bytes, settings: BatchSettings) -> Batch:
     seen: dict[str, str] = {}
     for index, value in enumerate(requests):
         item = _item(value, f"/requests/{index}")
-        if item.id.lower() in seen:
+        if _fold(item.id) in seen:
             raise BatchError(
                 f"duplicate id {item.id!r} (ids are compared without case)",
                 pointer=f"/requests/{index}/id",
                 field="id",
                 item=item.id,
             )
-        seen[item.id.lower()] = item.id
+        seen[_fold(item.id)] = item.id
         items.append(item)
     resolved = tuple(_resolve(item, index, seen) for index, item in enumerate(items))
     _check_order(resolved, settings.max_depth)
@@ -157,7 +160,7 @@ def _item(value: object, pointer: str) -> BatchItem:
     if not item or len(item) > _MAX_ID or not item.isprintable():
         raise fail(f"must be 1 to {_MAX_ID} printable characters", "id")
     method = value.get("method")
-    if not isinstance(method, str) or method.upper() not in METHODS:
+    if not isinstance(method, str) or not method.isascii() or method.upper() not in METHODS:
         expected = ", ".join(METHODS)
         raise fail(f"unknown or missing method {method!r} (expected {expected})", "method")
     method = method.upper()
@@ -185,12 +188,21 @@ def _headers(value: object, fail: _Fail) -> tuple[tuple[str, str], ...]:
             raise fail(f"the value of {name!r} must be a string", "headers")
         if _BAD_VALUE.search(field) or len(field) > _MAX_FIELD:
             raise fail(
-                f"the value of {name!r} must be one line of at most {_MAX_FIELD} characters "
-                "without NUL",
+                f"the value of {name!r} must be one line of at most {_MAX_FIELD} characters, "
+                "printable ASCII or Latin-1 (RFC 9110 field-value)",
                 "headers",
+            )
+        if any(known == name.lower() for known, _ in fields):
+            raise fail(
+                f"{name!r} is given twice (header names are compared without case)", "headers"
             )
         fields.append((name.lower(), field.strip(" \t")))
     return tuple(fields)
+
+
+def _fold(item_id: str) -> str:
+    """An id as ids are compared: ASCII letters without case (Graph), nothing else folded."""
+    return item_id.translate(_ASCII_LOWER)
 
 
 def _body(
@@ -218,7 +230,7 @@ def _body(
 def _resolve(item: BatchItem, index: int, ids: Mapping[str, str]) -> BatchItem:
     depends: list[str] = []
     for position, dep in enumerate(item.depends_on):
-        target = ids.get(dep.lower())
+        target = ids.get(_fold(dep))
         pointer = f"/requests/{index}/dependsOn/{position}"
         if target is None:
             raise BatchError(

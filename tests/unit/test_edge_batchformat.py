@@ -445,6 +445,32 @@ def test_a_header_value_with_cr_lf_or_nul_is_refused_as_header_injection(value):
     assert where(error) == ("headers", "h", "/requests/0/headers")
 
 
+@pytest.mark.parametrize("value", ["a\x01b", "del\x7f", "euro \u20ac", "\U0001f600"])
+def test_a_header_value_outside_rfc_9110_field_values_is_refused(value):
+    error = refused(get("h", headers={"X-Note": value}))
+    assert where(error) == ("headers", "h", "/requests/0/headers")
+
+
+def test_a_header_value_may_hold_tabs_and_latin_1():
+    [item] = parse(get("h", headers={"X-Note": "caf\xe9\tok"}))
+    assert item.headers == (("x-note", "caf\xe9\tok"),)
+
+
+def test_a_header_name_given_twice_in_different_case_is_refused():
+    error = refused(get("h", headers={"Content-Type": "a/b", "content-type": "c/d"}))
+    assert where(error) == ("headers", "h", "/requests/0/headers")
+
+
+def test_a_method_is_compared_in_ascii_only():
+    error = refused(get("1") | {"method": "po\u017ft"})  # the long s upper-cases to "S"
+    assert where(error) == ("method", "1", "/requests/0/method")
+
+
+def test_ids_are_folded_in_ascii_only():
+    items = parse(get("k"), get("\u212a"))  # the Kelvin sign lower-cases to "k"
+    assert [item.id for item in items] == ["k", "\u212a"]
+
+
 def test_a_header_value_longer_than_8192_characters_is_refused():
     error = refused(get("h", headers={"X-Long": "v" * 8193}))
     assert where(error) == ("headers", "h", "/requests/0/headers")
