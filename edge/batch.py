@@ -19,7 +19,7 @@ import jsonbounds
 from batchconfig import BatchSettings
 from batchformat import BatchError, BatchItem, is_json_type, parse_batch_body
 from batchrun import run_items
-from batchsafety import item_fields, refuse_url
+from batchsafety import item_fields, item_path, refuse_url
 from geoscope import Geo
 from messages import EdgeRequest, EdgeResponse, Fields
 from problem import problem
@@ -57,14 +57,15 @@ class BatchEndpoint:
         budget = _Budget(self.settings.subrequests)
 
         async def send(item: BatchItem) -> EdgeResponse:
-            reason = refuse_url(item.url, self.settings.prefixes)
+            path = item_path(item.url)
+            reason = refuse_url(path, self.settings.prefixes)
             if reason is not None:
                 return problem(400, f"url {item.url[:200]!r}: {reason}", field="url")
             fields = item_fields(item.headers)
             for name, value in inherited:
                 fields.add(name, value)
             private = fields.has("cookie") or fields.has("authorization")
-            url, body, client = base + item.url, item.body, request.client_ip
+            url, body, client = base + path, item.body, request.client_ip
             forward = EdgeRequest(item.method, url, fields, body, client)
             origin = await budget.item_origin(runtime.origin)
             if origin is None:

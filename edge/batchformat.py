@@ -180,7 +180,7 @@ def _headers(value: object, fail: _Fail) -> tuple[tuple[str, str], ...]:
         raise fail("must be an object of header names to string values", "headers")
     if len(value) > _MAX_FIELDS:
         raise fail(f"more than {_MAX_FIELDS} header fields", "headers")
-    fields = []
+    fields: list[tuple[str, str]] = []
     for name, field in value.items():
         if _TOKEN.fullmatch(name) is None:
             raise fail(f"{name!r} is not a header field name", "headers")

@@ -14,12 +14,13 @@ from collections.abc import Iterable
 
 from messages import Fields
 
-__all__ = ["EDGE_PREFIX", "item_fields", "refuse_url"]
+__all__ = ["EDGE_PREFIX", "item_fields", "item_path", "refuse_url"]
 
 EDGE_PREFIX = "/_edge/"
 """The edge's own endpoints: never an item's target, so batches do not nest."""
 
 MAX_URL = 8192
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")  # RFC 3986 §3.1
 _ALLOWED = re.compile(r"[!-~]*")  # printable ASCII, no space
 # Escapes that decode to a path delimiter, a dot, a backslash, NUL or another escape.
 _TRICK_ESCAPE = re.compile(r"%(?:2[eEfF]|5[cC]|00|25)")
@@ -61,6 +62,14 @@ _FORBIDDEN = frozenset(
 _FORBIDDEN_PREFIXES = ("proxy-", "sec-", "cf-", "x-forwarded-", "edge-geo-", "popcache-")
 
 
+def item_path(url: str) -> str:
+    """An item URL as a path from the storefront's root: Graph takes ``users?$top=5`` as well
+    as ``/users?$top=5``; an absolute URL stays as it is, for ``refuse_url`` to refuse."""
+    if url.startswith(("/", "\\")) or _SCHEME.match(url):
+        return url
+    return f"/{url}"
+
+
 def refuse_url(url: str, prefixes: Iterable[str]) -> str | None:
     """Why an item may not ask for ``url``, or None when it may.
 
@@ -69,6 +78,8 @@ def refuse_url(url: str, prefixes: Iterable[str]) -> str | None:
     """
     if len(url) > MAX_URL:
         return f"longer than {MAX_URL} characters"
+    if _SCHEME.match(url):
+        return "an absolute URL names a host: an item's URL is a path on the storefront"
     if not url.startswith("/"):
         return "must be a path relative to the storefront, starting with '/'"
     if url.startswith("//"):
