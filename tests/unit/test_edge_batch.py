@@ -604,3 +604,10 @@ async def test_a_percent_encoded_batch_path_is_the_batch():
     )
     response = await h.send(request)
     assert json_body(response)["responses"][0]["status"] == 200
+
+
+async def test_an_item_url_without_a_leading_slash_is_a_path_from_the_storefronts_root():
+    h = edge()
+    (entry,) = await responses(h, get("1", "api/products/1"))
+    assert entry["status"] == 200
+    assert paths(h) == ["/api/products/1"]
