@@ -84,6 +84,11 @@ def _view(name: str, table: dict[str, object], where: str, prefixes: tuple[str, 
     if clash:
         raise RoutesError(f"{where}: key 'parts': {clash[0]!r} is also a parameter's name")
     template = table.get("template", {part.name: f"{{{{ {part.name} }}}}" for part in parts})
+    if not isinstance(template, dict) or "pending" in template:
+        raise RoutesError(
+            f"{where}: key 'template': must be a table without a 'pending' member (the edge "
+            "lists slow parts there)"
+        )
     _check_json(template, f"{where}: key 'template'")
     for hole in holes(template):
         if hole not in names | variables:
