@@ -9,6 +9,7 @@ scheme travel as ``X-Forwarded-Host`` / ``X-Forwarded-Proto`` and the client's a
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -41,18 +42,32 @@ HOP_BY_HOP = frozenset(
 )
 
 
+_ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^#]*)")
+
+
+def _split(url: str) -> tuple[str, str, str]:
+    """Scheme, authority, and path with query (no fragment) of an absolute URL, as urlsplit
+    gives them for the URLs the runtime hands a Worker, at a tenth of its cost."""
+    found = _ABSOLUTE.match(url)
+    if found is None:
+        parts = urlsplit(url)
+        return parts.scheme, parts.netloc, parts.path + (f"?{parts.query}" if parts.query else "")
+    return found[1].lower(), found[2], found[3]
+
+
 def origin_url(origin: str, request_url: str) -> str:
     """The origin URL for ``request_url``: the origin's scheme and host, the request's path."""
-    parts = urlsplit(request_url)
-    path = parts.path or "/"
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{origin.rstrip('/')}{path}{query}"
+    path, _, query = _split(request_url)[2].partition("?")
+    return f"{origin.rstrip('/')}{path or '/'}{'?' if query else ''}{query}"
 
 
 def forwarded_headers(headers: Iterable[tuple[str, str]]) -> Fields:
     """The request's header fields minus hop-by-hop ones and those ``Connection`` names."""
-    fields = Fields(headers)
-    named = {token.strip().lower() for token in (fields.get("connection") or "").split(",")} - {""}
+    fields = headers.copy() if isinstance(headers, Fields) else Fields(headers)
+    connection = fields.get("connection")
+    if connection is None:
+        return fields.without(HOP_BY_HOP)
+    named = {token.strip().lower() for token in connection.split(",")} - {""}
     return fields.without(HOP_BY_HOP | named)
 
 
@@ -60,8 +75,8 @@ def client_fields(
     request_url: str, client_ip: str | None, forwarded_for: str | None
 ) -> list[tuple[str, str]]:
     """The fields that tell the origin who asked, for which host, over which scheme."""
-    parts = urlsplit(request_url)
-    fields = [("x-forwarded-host", parts.netloc), ("x-forwarded-proto", parts.scheme)]
+    scheme, authority, _ = _split(request_url)
+    fields = [("x-forwarded-host", authority), ("x-forwarded-proto", scheme)]
     if client_ip:
         # Cloudflare has already appended the client to X-Forwarded-For; add it only if not.
         chain = forwarded_for or ""
@@ -96,7 +111,8 @@ Origin = Callable[[EdgeRequest], Awaitable[EdgeResponse]]
 async def reach(origin: Origin, request: EdgeRequest, within: float) -> EdgeResponse:
     """The origin's answer within ``within`` seconds, else OriginError (RFC 9209 §2.3.10)."""
     try:
-        return await asyncio.wait_for(origin(request), within)
+        async with asyncio.timeout(within):  # no task of its own, unlike wait_for
+            return await origin(request)
     except TimeoutError:
         raise too_slow(within) from None
 

@@ -1,9 +1,10 @@
 """The edge forwards to the origin's URL with the request's own headers minus hop-by-hop ones."""
 
 import asyncio
+from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages import EdgeRequest, EdgeResponse, Fields
 from upstream import (
@@ -97,3 +98,19 @@ def test_origin_headers_drop_what_is_asked_and_name_the_client():
         "cf-connecting-ip": "203.0.113.9",
         "x-forwarded-for": "203.0.113.9",
     }
+
+
+_URL_PART = st.text(alphabet="abc/?#=&%:@.-", max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["http", "HTTPS", "https"]), _URL_PART, _URL_PART)
+def test_origin_url_and_client_fields_read_a_url_as_urlsplit_does(scheme, authority, rest):
+    url = f"{scheme}://{authority.split('/')[0].split('?')[0].split('#')[0]}/{rest}"
+    parts = urlsplit(url)
+    expected = f"http://o{parts.path or '/'}{'?' if parts.query else ''}{parts.query}"
+    assert origin_url("http://o", url) == expected
+    assert client_fields(url, None, None) == [
+        ("x-forwarded-host", parts.netloc),
+        ("x-forwarded-proto", parts.scheme),
+    ]
