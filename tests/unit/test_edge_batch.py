@@ -1,6 +1,6 @@
 """``POST /_edge/batch`` in-process, through the front: each item an ordinary proxy request,
 refused one by one when it may not go, the batch refused whole (before any item runs) when it
-is malformed. tests/e2e/test_edge_batch.py covers the same over real HTTP."""
+is malformed. tests/e2e/test_edge_batching.py covers the same over real HTTP."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from edgeharness import FrontHarness, YieldingStore, json_body
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from messages import EdgeRequest, EdgeResponse, Fields
 from routes import Routes, load_routes
 
@@ -611,3 +613,87 @@ async def test_an_item_url_without_a_leading_slash_is_a_path_from_the_storefront
     (entry,) = await responses(h, get("1", "api/products/1"))
     assert entry["status"] == 200
     assert paths(h) == ["/api/products/1"]
+
+
+# Hostile batches ---------------------------------------------------------------------------
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=12)
+_URLS = st.one_of(
+    st.sampled_from(["/api/products/1", "api/page", "/api/cart", "//evil", "/_edge/batch"]),
+    st.text(alphabet="/.%25aAeEfF2\\?#:@ _-", max_size=20),
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+_ITEMS = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["a", "b", "A", "c"]) | _TEXT,
+        "method": st.sampled_from(["GET", "head", "POST", "DELETE", "TRACE", "PO\u017fT"]),
+        "url": _URLS,
+    },
+    optional={
+        "headers": st.dictionaries(
+            st.sampled_from(["Content-Type", "Cookie", "Host", "X-A", "bad name"]), _TEXT
+        )
+        | _JSON,
+        "body": _JSON,
+        "dependsOn": st.lists(st.sampled_from(["a", "b", "c", "zz"]), max_size=3) | _JSON,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ITEMS | _JSON, max_size=6) | _JSON)
+async def test_a_hostile_batch_is_answered_without_a_server_error(requests):
+    h = edge()
+    body = json.dumps({"requests": requests}).encode()
+    reply = await asyncio.wait_for(h.post_batch(body, ("content-type", JSON)), PATIENCE)
+    assert reply.status in (200, 400)
+    if reply.status == 400:
+        assert reply.headers.get("content-type") == PROBLEM
+        assert h.sent == []  # refused whole: nothing reached the origin
+        return
+    for entry in json_body(reply)["responses"]:
+        assert entry["status"] < 500
+
+
+@st.composite
+def _well_formed_batches(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Batches the format accepts, with hostile URLs and header values."""
+    count = draw(st.integers(1, 6))
+    items = []
+    for index in range(count):
+        item: dict[str, Any] = {
+            "id": f"i{index}",
+            "method": draw(st.sampled_from(["GET", "HEAD", "DELETE", "get"])),
+            "url": draw(_URLS.filter(bool)),
+            "headers": draw(
+                st.dictionaries(
+                    st.sampled_from(["Accept", "Cookie", "Host", "X-Forwarded-For", "X-A"]),
+                    st.text(
+                        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF).filter(
+                            lambda char: not "\x7f" <= char <= "\x9f"
+                        )
+                    ),
+                    max_size=3,
+                )
+            ),
+        }
+        if index and draw(st.booleans()):
+            item["dependsOn"] = [f"i{draw(st.integers(0, index - 1))}"]
+        items.append(item)
+    return items
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_well_formed_batches())
+async def test_a_well_formed_batch_of_hostile_items_answers_each_item_below_500(requests):
+    h = edge()
+    body = json.dumps({"requests": requests}).encode()
+    reply = await asyncio.wait_for(h.post_batch(body, ("content-type", JSON)), PATIENCE)
+    assert reply.status == 200
+    entries = json_body(reply)["responses"]
+    assert [entry["id"] for entry in entries] == [item["id"] for item in requests]
+    assert all(entry["status"] < 500 for entry in entries)
