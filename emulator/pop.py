@@ -14,7 +14,7 @@ from .clock import Clock
 from .isolate import Isolate
 from .runtime.cache import CacheStorage
 from .runtime.context import BackgroundTasks, ExecutionContext
-from .runtime.fetcher import Fetcher, current_fetcher
+from .runtime.fetcher import Fetcher, invocation
 from .runtime.http import JsRequest, JsResponse
 from .runtime.jsmodule import make_js_module
 from .runtime.jsproxy import JsObject
@@ -46,17 +46,15 @@ class Pop:
     async def fetch(self, request: JsRequest) -> JsResponse:
         """Run the worker's fetch handler; an uncaught exception becomes a 500 with a traceback."""
         assert self.isolate is not None, "load an isolate into the PoP before serving"
-        token = current_fetcher.set(self._fetcher)
         ctx = ExecutionContext(self.background, request)
-        try:
-            return await self.isolate.fetch(request, ctx)
-        except Exception as exc:
-            log.error("Uncaught exception in fetch handler on %s", self.colo, exc_info=exc)
-            if ctx.pass_through_request is not None and self._upstream:
-                return await self._pass_through(ctx.pass_through_request)
-            return error_response(exc)
-        finally:
-            current_fetcher.reset(token)
+        with invocation(self._fetcher):
+            try:
+                return await self.isolate.fetch(request, ctx)
+            except Exception as exc:
+                log.error("Uncaught exception in fetch handler on %s", self.colo, exc_info=exc)
+                if ctx.pass_through_request is not None and self._upstream:
+                    return await self._pass_through(ctx.pass_through_request)
+                return error_response(exc)
 
     async def _pass_through(self, request: JsRequest) -> JsResponse:
         path = request.url.split("://", 1)[-1].partition("/")[2]
@@ -74,14 +72,12 @@ class Pop:
     async def queue(self, batch: MessageBatch) -> QueueResult:
         """Deliver one batch to the queue handler and settle its messages."""
         assert self.isolate is not None, "load an isolate into the PoP before delivering"
-        token = current_fetcher.set(self._fetcher)
-        try:
-            await self.isolate.dispatch("queue", batch, ExecutionContext(self.background))
-        except Exception as exc:
-            log.error("Uncaught exception in queue handler on %s", self.colo, exc_info=exc)
-            return settle(batch, exc)
-        finally:
-            current_fetcher.reset(token)
+        with invocation(self._fetcher):
+            try:
+                await self.isolate.dispatch("queue", batch, ExecutionContext(self.background))
+            except Exception as exc:
+                log.error("Uncaught exception in queue handler on %s", self.colo, exc_info=exc)
+                return settle(batch, exc)
         return settle(batch, None)
 
     async def scheduled(self, cron: str, scheduled_time_ms: float) -> None:
@@ -90,11 +86,8 @@ class Pop:
         controller = JsObject(
             {"cron": cron, "scheduledTime": scheduled_time_ms, "noRetry": lambda: None}
         )
-        token = current_fetcher.set(self._fetcher)
-        try:
+        with invocation(self._fetcher):
             await self.isolate.dispatch("scheduled", controller, ExecutionContext(self.background))
-        finally:
-            current_fetcher.reset(token)
 
 
 def error_response(exc: BaseException) -> JsResponse:

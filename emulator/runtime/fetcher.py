@@ -1,14 +1,19 @@
 """Outgoing ``fetch`` over the real network, one HTTP client per emulator.
 
-Worker code calls ``workers.fetch``; the isolate running it has set ``current_fetcher`` for the
-invocation (and the background tasks it spawns inherit it, as contextvars do), so no module
-opens its own connections. Network failures raise ``OSError``, as Pyodide's ``pyfetch`` does.
-A body goes out with the ``Content-Type`` the ``Request`` has (a str body's is set when it is
-built, :mod:`.http`), never one of the HTTP client's own.
+Worker code calls ``workers.fetch``; the PoP running it has entered ``invocation`` for it (and
+the background tasks it spawns inherit that, as contextvars do), so no module opens its own
+connections. As on Cloudflare, at most ``SIMULTANEOUS_CONNECTIONS`` of an invocation's fetches
+wait for response headers at a time; the others queue until one gets its headers. Network
+failures raise ``OSError``, as Pyodide's ``pyfetch`` does. A body goes out with the
+``Content-Type`` the ``Request`` has (a str body's is set when it is built, :mod:`.http`),
+never one of the HTTP client's own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
 from urllib.parse import urlsplit
 
@@ -17,12 +22,15 @@ import aiohttp
 from .headers import JsHeaders
 from .http import JsRequest, JsResponse
 
-__all__ = ["Fetcher", "current_fetcher", "perform_fetch"]
+__all__ = ["SIMULTANEOUS_CONNECTIONS", "Fetcher", "invocation", "perform_fetch"]
 
 # Cloudflare's proxy gives up on an origin after 100 s (error 524).
 ORIGIN_TIMEOUT_S = 100.0
 # The Fetch standard's redirect limit.
 MAX_REDIRECTS = 20
+SIMULTANEOUS_CONNECTIONS = 6
+"""Subrequests one invocation may have waiting for response headers at once, on every plan
+(developers.cloudflare.com/workers/platform/limits/#simultaneous-open-connections)."""
 
 
 class Fetcher:
@@ -42,11 +50,16 @@ class Fetcher:
             )
         return self._session
 
-    async def fetch(self, request: JsRequest) -> JsResponse:
+    async def fetch(
+        self, request: JsRequest, waiting: asyncio.Semaphore | None = None
+    ) -> JsResponse:
+        """Perform ``request``; ``waiting`` bounds the invocation's fetches awaiting headers."""
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TypeError(f"Fetch API cannot load: {request.url}")
         body = request._body if request._body is not None else None
+        if waiting is not None:
+            await waiting.acquire()
         try:
             async with self._client().request(
                 request.method,
@@ -56,6 +69,9 @@ class Fetcher:
                 allow_redirects=request.redirect == "follow",
                 max_redirects=MAX_REDIRECTS,
             ) as upstream:
+                if waiting is not None:  # headers are in: the next queued fetch may start
+                    waiting.release()
+                    waiting = None
                 payload = await upstream.read()
                 return JsResponse(
                     payload
@@ -74,6 +90,9 @@ class Fetcher:
                 )
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise OSError(f"Network connection lost. ({type(exc).__name__}: {exc})") from exc
+        finally:
+            if waiting is not None:
+                waiting.release()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -81,14 +100,25 @@ class Fetcher:
             self._session = None
 
 
-current_fetcher: ContextVar[Fetcher] = ContextVar("popcache_fetcher")
+_current: ContextVar[tuple[Fetcher, asyncio.Semaphore]] = ContextVar("popcache_fetcher")
+
+
+@contextlib.contextmanager
+def invocation(fetcher: Fetcher) -> Iterator[None]:
+    """One invocation of a handler: its fetches go through ``fetcher``, six awaiting headers
+    at most (its ``waitUntil`` work included)."""
+    token = _current.set((fetcher, asyncio.Semaphore(SIMULTANEOUS_CONNECTIONS)))
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 async def perform_fetch(request: JsRequest) -> JsResponse:
     try:
-        fetcher = current_fetcher.get()
+        fetcher, waiting = _current.get()
     except LookupError:
         raise RuntimeError(
             "fetch() was called outside a request: the emulator sets up the network per request"
         ) from None
-    return await fetcher.fetch(request)
+    return await fetcher.fetch(request, waiting)

@@ -1,20 +1,20 @@
 """workers.fetch goes over the real network to an origin on loopback, as pyfetch does."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
 
-from emulator.runtime.fetcher import Fetcher, current_fetcher
+from emulator.runtime.fetcher import SIMULTANEOUS_CONNECTIONS, Fetcher, invocation
 from emulator.runtime.workers import Request, Response, fetch
 
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     client = Fetcher()
-    token = current_fetcher.set(client)
-    yield client
-    current_fetcher.reset(token)
+    with invocation(client):
+        yield client
     await client.close()
 
 
@@ -111,3 +111,55 @@ async def test_replace_body_keeps_status_and_headers(fetcher, origin):
     replaced = response.replace_body("new body")
     assert replaced.headers.get("set-cookie") == "a=1"
     assert await replaced.text() == "new body"
+
+
+class HeldOrigin:
+    """An origin that holds every request until released, counting how many wait at once."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.most = 0
+        self.changed = asyncio.Condition()
+        self.release = asyncio.Event()
+
+    async def until(self, count: int) -> None:
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.waiting >= count)
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.waiting += 1
+        self.most = max(self.most, self.waiting)
+        async with self.changed:
+            self.changed.notify_all()
+        await self.release.wait()
+        self.waiting -= 1
+        return web.Response(text="done")
+
+
+async def test_an_invocation_has_at_most_six_fetches_waiting_for_headers(aiohttp_raw_server):
+    held, client = HeldOrigin(), Fetcher()
+    server = await aiohttp_raw_server(held.handle)
+    with invocation(client):
+        calls = [asyncio.ensure_future(fetch(str(server.make_url(f"/{n}")))) for n in range(10)]
+        await held.until(SIMULTANEOUS_CONNECTIONS)
+        await asyncio.sleep(0.1)  # a seventh, were it not queued, would arrive meanwhile
+        assert held.waiting == SIMULTANEOUS_CONNECTIONS
+        held.release.set()
+        responses = await asyncio.gather(*calls)
+    await client.close()
+    assert [await response.text() for response in responses] == ["done"] * 10
+    assert held.most == SIMULTANEOUS_CONNECTIONS
+
+
+async def test_separate_invocations_each_have_their_own_six(aiohttp_raw_server):
+    held, client = HeldOrigin(), Fetcher()
+    server = await aiohttp_raw_server(held.handle)
+    calls = []
+    for first in (0, 6):
+        with invocation(client):
+            for n in range(first, first + 6):
+                calls.append(asyncio.ensure_future(fetch(str(server.make_url(f"/{n}")))))
+    await asyncio.wait_for(held.until(12), 5)
+    held.release.set()
+    await asyncio.gather(*calls)
+    await client.close()

@@ -334,7 +334,7 @@ def test_params_must_be_a_table():
         'template = { a = "{{ nope }}" }',
         'template = { a = "price: {{ nope.amount }} EUR" }',
         'template = { a = [1, ["{{ nope }}"]] }',
-        'template = { a = "{{ nope }}" }',
+        'template = { a = { b = "{{ nope }}" } }',
     ],
 )
 def test_a_template_hole_naming_no_part_or_parameter_is_refused(template):
