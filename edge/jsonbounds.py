@@ -46,13 +46,15 @@ def load(
     included), for text that is not UTF-8, or for nesting deeper than ``limit``."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")  # UnicodeDecodeError is a ValueError
-    depth = nesting(text)
-    if depth > limit:
-        raise TooDeep(f"arrays and objects nest {depth} deep, more than the {limit} allowed")
+    if text.count("[") + text.count("{") > limit:  # else it cannot nest deeper: no scan
+        depth = nesting(text)
+        if depth > limit:
+            raise TooDeep(f"arrays and objects nest {depth} deep, more than the {limit} allowed")
+    decoder = _DECODER
+    if object_pairs_hook is not None:
+        decoder = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=object_pairs_hook)
     try:
-        value: object = json.loads(
-            text, parse_constant=_no_constant, object_pairs_hook=object_pairs_hook
-        )
+        value: object = decoder.decode(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
     return value
@@ -68,3 +70,6 @@ def dump(value: object) -> bytes:
 
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
