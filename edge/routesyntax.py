@@ -15,6 +15,7 @@ from collections.abc import Mapping
 __all__ = [
     "MAX_DURATION",
     "RoutesError",
+    "check_json",
     "check_keys",
     "compile_pattern",
     "describe",
@@ -80,6 +81,20 @@ def check_keys(table: Mapping[str, object], allowed: tuple[str, ...], where: str
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"expected {', '.join(allowed)}"
             raise RoutesError(f"{where}: unknown key {key!r} ({hint})")
+
+
+def check_json(value: object, where: str) -> None:
+    """Refuse what a JSON document cannot hold: TOML's dates and times, ``nan`` and ``inf``."""
+    if isinstance(value, dict):
+        for item in value.values():
+            check_json(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            check_json(item, where)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise RoutesError(f"{where}: {value} is not a JSON number")
+    elif not isinstance(value, str | int | float):
+        raise RoutesError(f"{where}: {value} is a TOML {type(value).__name__}, not a JSON value")
 
 
 def expect_table(value: object, where: str) -> dict[str, object]:

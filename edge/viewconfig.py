@@ -8,7 +8,6 @@ load, like the rest of the file, so a typo fails the deploy with one line (docs/
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from batchsafety import refuse_url
 from routesyntax import (
     RoutesError,
+    check_json,
     check_keys,
     describe,
     expect_string,
@@ -89,7 +89,7 @@ def _view(name: str, table: dict[str, object], where: str, prefixes: tuple[str, 
             f"{where}: key 'template': must be a table without a 'pending' member (the edge "
             "lists slow parts there)"
         )
-    _check_json(template, f"{where}: key 'template'")
+    check_json(template, f"{where}: key 'template'")
     for hole in holes(template):
         if hole not in names | variables:
             raise RoutesError(
@@ -101,20 +101,6 @@ def _view(name: str, table: dict[str, object], where: str, prefixes: tuple[str, 
         if not 0 < budget <= 30:
             raise RoutesError(f"{where}: key 'budget': must be more than 0 and at most 30s")
     return View(name, params, parts, template, budget)
-
-
-def _check_json(value: object, where: str) -> None:
-    """Refuse what a JSON document cannot hold: TOML's dates and times, ``nan`` and ``inf``."""
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_json(item, where)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json(item, where)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise RoutesError(f"{where}: {value} is not a JSON number")
-    elif not isinstance(value, str | int | float):
-        raise RoutesError(f"{where}: {value} is a TOML {type(value).__name__}, not a JSON value")
 
 
 def _params(value: object, where: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
