@@ -1,8 +1,9 @@
 """The emulator: one Worker on every PoP of a topology, behind one front door.
 
 ``Emulator`` wires the parts (config, KV store, PoPs with their isolates and caches, the front
-door server) and offers what ``popcache dev`` and the pytest plugin drive: ``start``/``stop``,
-``reload``, ``scheduled``, ``purge_caches`` and ``drain`` (wait for ``waitUntil`` work).
+door server, the faults injected on the way to the origin) and offers what ``popcache dev`` and
+the pytest plugin drive: ``start``/``stop``, ``reload``, ``scheduled``, ``purge_caches``,
+``drain`` (wait for ``waitUntil`` work) and ``faults`` (replace them while running).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import random
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -21,6 +23,7 @@ from aiohttp import web
 from .badrequests import ProblemServer
 from .clock import Clock, SystemClock
 from .env import build_env
+from .faults import Fault, FaultInjector
 from .frontdoor import FrontDoor
 from .geo import CityIndex, load_city_index
 from .isolate import Isolate
@@ -47,15 +50,21 @@ class Emulator:
         clock: Clock | None = None,
         persist_to: Path | None = None,
         origin: str | None = None,
+        faults: Iterable[Fault] = (),
+        rng: random.Random | None = None,
     ) -> None:
+        """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
+        to replay the same faults)."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
         self.origin = origin
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
-        self._fetcher = Fetcher()
+        self.faults = FaultInjector(faults, rng)
+        self._fetcher = Fetcher(self.faults)
         self.pops = {
-            site.colo: Pop(site, self.clock, self._fetcher, origin) for site in topology.pops
+            site.colo: Pop(site, self.clock, self._fetcher.at(site.colo), origin)
+            for site in topology.pops
         }
         self._cities: CityIndex | None = None
         self._cities_load: asyncio.Future[CityIndex] | None = None
@@ -79,6 +88,10 @@ class Emulator:
         for colo, isolate in isolates.items():
             self.pops[colo].isolate = isolate
         self.config = config
+        # Faults aim at the origin the worker is given: --origin (or the demo origin), else
+        # its own ORIGIN var; with neither, at every fetch.
+        configured = self.origin or config.vars.get(ORIGIN_VAR)
+        self.faults.aim(configured if isinstance(configured, str) else None)
 
     def kv_namespace(self, binding: str) -> KVNamespace:
         """The KV namespace the worker sees as ``env.<binding>`` (KeyError if it has none)."""
@@ -101,7 +114,11 @@ class Emulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 8787) -> str:
         door = FrontDoor(
-            self.topology, self.pops, self._city_index, lambda: self.clock.now() * 1000.0
+            self.topology,
+            self.pops,
+            self._city_index,
+            lambda: self.clock.now() * 1000.0,
+            self.faults,
         )
         self._runner = web.ServerRunner(
             ProblemServer(door.handle, access_log=None), handle_signals=False

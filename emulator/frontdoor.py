@@ -7,11 +7,20 @@ the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloud
 
 - ``/cdn-cgi/handler/scheduled?cron=<expr>&time=<ms>`` runs the scheduled handler on the PoP the
   request is routed to, as ``wrangler dev --test-scheduled`` does; 200 ``ok`` or a 500 traceback.
+- ``/cdn-cgi/popcache/faults``: ``GET`` shows the faults injected on the way to the origin,
+  ``PUT`` replaces them (:mod:`emulator.faultconfig`'s schema, as JSON); a bad body is a 400
+  problem naming the field and changes nothing.
+
+A response whose body an injected ``reset`` broke off (:class:`emulator.faults.BodyResetResponse`)
+reaches the client as it would through Cloudflare: headers, part of the body, a closed
+connection.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
 import random
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +30,8 @@ from aiohttp import web
 from .anycast import place
 from .cf import cf_properties
 from .errors import PROBLEM_JSON, ProblemError
+from .faultconfig import FaultSpecError, parse_faults
+from .faults import BodyResetResponse, FaultInjector
 from .geo import CityIndex
 from .pop import Pop, error_response
 from .runtime.cache_http import normalize_url
@@ -29,7 +40,9 @@ from .runtime.http import JsRequest, JsResponse
 from .runtime.jsproxy import JsObject
 from .topology import Placement, Topology
 
-__all__ = ["SERVER", "FrontDoor"]
+__all__ = ["FAULTS_ENDPOINT", "SERVER", "FrontDoor"]
+
+_fault_log = logging.getLogger("popcache.faults")
 
 # Headers the emulator computes for the response itself (Cloudflare's edge answers with
 # `Server: cloudflare` whatever the worker or its origin said).
@@ -50,6 +63,7 @@ MAX_BODY = 100 * 1024 * 1024
 """Cloudflare's request body limit on the Free and Pro plans; past it Cloudflare answers 413
 before any Worker runs (developers.cloudflare.com/workers/platform/limits/)."""
 _CHUNK = 64 * 1024
+FAULTS_ENDPOINT = "/cdn-cgi/popcache/faults"
 # Request headers Cloudflare's edge sets itself (a client's own values are replaced, except
 # X-Forwarded-For, which it appends the client's address to).
 _EDGE_REQUEST_HEADERS = frozenset(
@@ -104,8 +118,10 @@ class FrontDoor:
         pops: dict[str, Pop],
         cities: Callable[[], CityIndex | None],
         now_ms: Callable[[], float],
+        faults: FaultInjector,
     ) -> None:
         self._topology = topology
+        self._faults = faults
         self._pops = pops
         self._cities = cities
         self._now_ms = now_ms
@@ -175,7 +191,10 @@ class FrontDoor:
             )
         except TypeError:
             return self._problem(_bad_url(url, host, target), colo)
-        return self._send(await pop.fetch(js_request), ray)
+        response = await pop.fetch(js_request)
+        if isinstance(response, BodyResetResponse):
+            return await self._send_reset(request, response, ray)
+        return self._send(response, ray)
 
     def _send(self, response: JsResponse, ray: str) -> web.Response:
         headers = []
@@ -191,6 +210,25 @@ class FrontDoor:
             headers=headers,
         )
 
+    async def _send_reset(
+        self, request: web.BaseRequest, response: BodyResetResponse, ray: str
+    ) -> web.StreamResponse:
+        """The headers and half the body, then the connection closes: the client sees the body
+        break off (chunked, so whatever the length, the message is visibly incomplete)."""
+        stream = web.StreamResponse(status=response.status, reason=response.statusText or None)
+        for name, value in response.headers.fields:
+            if name not in _DROPPED_RESPONSE_HEADERS:
+                stream.headers.add(name, value)
+        stream.headers["CF-Ray"] = ray
+        stream.headers["Server"] = SERVER
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        body = response._body or b""
+        await stream.write(body[: len(body) // 2])
+        if request.transport is not None:
+            request.transport.close()
+        return stream
+
     def _problem(self, problem: ProblemError, colo: str) -> web.Response:
         return web.Response(
             status=problem.status,
@@ -201,6 +239,8 @@ class FrontDoor:
     async def _internal(self, request: web.BaseRequest, pop: Pop, ray: str) -> web.StreamResponse:
         if request.path == "/cdn-cgi/handler/scheduled":
             return await self._scheduled(request, pop, ray)
+        if request.path == FAULTS_ENDPOINT:
+            return await self._fault_endpoint(request, pop.colo, ray)
         return self._problem(
             ProblemError(404, "Not found", f"{request.path} is not an emulator endpoint", "path"),
             pop.colo,
@@ -226,6 +266,47 @@ class FrontDoor:
         except Exception as exc:
             return self._send(error_response(exc), ray)
         return web.Response(text="ok", headers={"CF-Ray": ray})
+
+    async def _fault_endpoint(self, request: web.BaseRequest, colo: str, ray: str) -> web.Response:
+        """``GET`` the faults, or ``PUT`` new ones: all valid or nothing changes."""
+        if request.method == "PUT":
+            try:
+                faults = parse_faults(_json_body(await _read_body(request)), self._pops)
+            except FaultSpecError as exc:
+                return self._problem(
+                    ProblemError(400, "Invalid faults", exc.problem, exc.key), colo
+                )
+            except ProblemError as problem:
+                return self._problem(problem, colo)
+            self._faults.replace(faults)
+            _fault_log.info("faults replaced through %s: %d fault(s)", FAULTS_ENDPOINT, len(faults))
+        elif request.method != "GET":
+            refused = self._problem(
+                ProblemError(
+                    405, "Method Not Allowed", f"{FAULTS_ENDPOINT} takes GET or PUT", "method"
+                ),
+                colo,
+            )
+            refused.headers["Allow"] = "GET, PUT"
+            return refused
+        return web.Response(
+            body=json.dumps(self._faults.to_json()).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Cache-Control": "no-store",
+                "CF-Ray": ray,
+                "Server": SERVER,
+            },
+        )
+
+
+def _json_body(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        raise ProblemError(
+            400, "Invalid faults", 'the body must be JSON: {"fault": [...]}', "body"
+        ) from None
 
 
 async def _read_body(request: web.BaseRequest) -> bytes:

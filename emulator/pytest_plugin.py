@@ -9,6 +9,7 @@
         await emu.scheduled("*/5 * * * *")
         result = await emu.queue("inventory-events", [{"sku": "A1"}])
         emu.purge_caches()
+        emu.set_faults({"path": "/api/**", "status": 503, "pops": ["SFO"]})  # a failing origin
 
 Each emulator runs in-process on 127.0.0.1 (port 0) with in-memory state unless
 ``persist_to`` is given, and is torn down last-in first-out with every client it handed out.
@@ -19,7 +20,8 @@ pytest-asyncio, which ``popcache[dev]`` installs.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ import pytest_asyncio
 from .anycast import CF_HEADER, GEO_HEADER, POP_HEADER
 from .app import Emulator
 from .clock import FakeClock
+from .faultconfig import load_faults, parse_faults
+from .faults import Fault
 from .runtime.kv import KVNamespace
 from .runtime.queue_batch import QueueResult
 from .topology import DEFAULT_TOPOLOGY, Topology, load_topology
@@ -85,6 +89,22 @@ class EmulatorHandle:
         (``await edge.kv("ZONES").put("zones", text)``)."""
         return self.emulator.kv_namespace(binding)
 
+    @property
+    def faults(self) -> list[dict[str, Any]]:
+        """The faults injected on the way to the origin, as ``set_faults`` takes them."""
+        return [fault.to_json() for fault in self.emulator.faults.faults]
+
+    def set_faults(self, *faults: Mapping[str, Any], seed: int | None = None) -> None:
+        """Replace the faults on the way to the origin with ``faults`` (``[[fault]]`` tables as
+        dicts; none clears them), reseeding their draws if ``seed`` is given. An invalid fault
+        raises ``FaultSpecError`` (a ValueError naming ``fault[i].<key>``) and changes nothing.
+        """
+        colos = list(self.emulator.pops)
+        self.emulator.faults.replace(
+            parse_faults({"fault": list(faults)}, colos),
+            None if seed is None else random.Random(seed),
+        )
+
     def purge_caches(self, pop: str | None = None) -> int:
         return self.emulator.purge_caches(pop)
 
@@ -104,7 +124,8 @@ EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 @pytest_asyncio.fixture
 async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
     """Factory: ``await popcache_emulator(config, origin=None, topology=None, persist_to=None,
-    clock=None)`` starts an emulator for ``config`` (a wrangler.toml path)."""
+    clock=None, faults=None, fault_seed=None)`` starts an emulator for ``config`` (a
+    wrangler.toml path)."""
     handles: list[EmulatorHandle] = []
     runners: list[Any] = []
 
@@ -115,6 +136,8 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
         topology: Topology | str | Path | None = None,
         persist_to: str | Path | None = None,
         clock: FakeClock | None = None,
+        faults: str | Path | Iterable[Mapping[str, Any]] | None = None,
+        fault_seed: int | None = None,
     ) -> EmulatorHandle:
         if origin == "demo":
             from .origin import start_origin
@@ -123,13 +146,16 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
             runners.append(runner)
         if isinstance(topology, str | Path):
             topology = load_topology(Path(topology))
+        topology = topology or DEFAULT_TOPOLOGY
         fake = clock or FakeClock()
         emulator = Emulator(
             load_config(Path(config)),
-            topology=topology or DEFAULT_TOPOLOGY,
+            topology=topology,
             clock=fake,
             persist_to=Path(persist_to) if persist_to else None,
             origin=origin,
+            faults=_faults(faults, [site.colo for site in topology.pops]),
+            rng=random.Random(fault_seed),
         )
         await emulator.start("127.0.0.1", 0)
         handle = EmulatorHandle(emulator, fake)
@@ -142,3 +168,14 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
         await handle.close()
     for runner in reversed(runners):
         await runner.cleanup()
+
+
+def _faults(
+    faults: str | Path | Iterable[Mapping[str, Any]] | None, colos: list[str]
+) -> tuple[Fault, ...]:
+    """Faults from a TOML file (its path) or from ``[[fault]]`` tables as dicts."""
+    if faults is None:
+        return ()
+    if isinstance(faults, str | Path):
+        return load_faults(Path(faults), colos)
+    return parse_faults({"fault": list(faults)}, colos)

@@ -6,7 +6,9 @@ connections. As on Cloudflare, at most ``SIMULTANEOUS_CONNECTIONS`` of an invoca
 wait for response headers at a time; the others queue until one gets its headers. Network
 failures raise ``OSError``, as Pyodide's ``pyfetch`` does. A body goes out with the
 ``Content-Type`` the ``Request`` has (a str body's is set when it is built, :mod:`.http`),
-never one of the HTTP client's own.
+never one of the HTTP client's own. Each PoP fetches through its own view of the emulator's
+fetcher (``at(colo)``): the same connections, with the injected faults (:mod:`emulator.faults`)
+that reach that PoP applied while the fetch waits for its headers.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import asyncio
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from .headers import JsHeaders
 from .http import JsRequest, JsResponse
+
+if TYPE_CHECKING:
+    from ..faults import FaultInjector
 
 __all__ = ["SIMULTANEOUS_CONNECTIONS", "Fetcher", "invocation", "perform_fetch"]
 
@@ -36,19 +42,31 @@ SIMULTANEOUS_CONNECTIONS = 6
 class Fetcher:
     """Performs JS ``Request`` objects with one shared aiohttp session."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: FaultInjector | None = None) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self._faults = faults
+        self._colo = ""
+        self._root = self  # the fetcher that owns the session
+
+    def at(self, colo: str) -> Fetcher:
+        """This fetcher as PoP ``colo`` uses it: the same session, the faults that reach
+        ``colo``; closing the original closes it."""
+        view = Fetcher(self._faults)
+        view._colo = colo
+        view._root = self._root
+        return view
 
     def _client(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
+        root = self._root
+        if root._session is None:
+            root._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=ORIGIN_TIMEOUT_S),
                 # workerd sends the request as the worker built it: no User-Agent of its own,
                 # and no Content-Type where the body gave none (aiohttp would add
                 # application/octet-stream to a bytes body and to any body-less POST/PUT/PATCH).
                 skip_auto_headers=("User-Agent", "Content-Type"),
             )
-        return self._session
+        return root._session
 
     async def fetch(
         self, request: JsRequest, waiting: asyncio.Semaphore | None = None
@@ -58,9 +76,14 @@ class Fetcher:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TypeError(f"Fetch API cannot load: {request.url}")
         body = request._body if request._body is not None else None
+        plan = self._faults.plan(self._colo, request) if self._faults is not None else None
         if waiting is not None:
             await waiting.acquire()
         try:
+            if plan is not None:  # injected latency waits for headers as a slow origin does
+                injected = await plan.before(request)
+                if injected is not None:
+                    return injected
             async with self._client().request(
                 request.method,
                 request.url,
@@ -73,7 +96,7 @@ class Fetcher:
                     waiting.release()
                     waiting = None
                 payload = await upstream.read()
-                return JsResponse(
+                response = JsResponse(
                     payload
                     if request.method != "HEAD" and upstream.status not in (204, 304)
                     else None,
@@ -88,6 +111,7 @@ class Fetcher:
                     url=str(upstream.url),
                     redirected=bool(upstream.history),
                 )
+                return response if plan is None else plan.after(response)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise OSError(f"Network connection lost. ({type(exc).__name__}: {exc})") from exc
         finally:
@@ -95,6 +119,8 @@ class Fetcher:
                 waiting.release()
 
     async def close(self) -> None:
+        if self._root is not self:
+            return  # a PoP's view: the emulator closes the session it shares
         if self._session is not None:
             await self._session.close()
             self._session = None
