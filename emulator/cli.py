@@ -1,7 +1,8 @@
 """``popcache``: the command line.
 
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
-                 [--topology FILE] [--no-reload]
+                 [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
+                 [--no-reload]
     popcache origin [--port 8788] [--db FILE]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 import sys
 from collections.abc import Sequence
@@ -26,11 +28,14 @@ from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, PopcacheError
+from .modecli import add_mode_command, run_mode, set_mode
+from .origin.modes import MODES
 from .wrangler import WorkerConfig, load_config
 from .zonescli import add_zones_command, run_zones
 
 if TYPE_CHECKING:
     from .app import Emulator
+    from .faults import Fault
     from .topology import Topology
 
 __all__ = ["main"]
@@ -79,7 +84,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     state.add_argument("--in-memory", action="store_true", help="keep no state on disk")
     dev.add_argument("--topology", type=Path, help="TOML file of PoPs and client ranges")
+    dev.add_argument(
+        "--faults",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of [[fault]] tables: latency, errors, refused connections or broken "
+        "bodies on the way to the origin",
+    )
+    dev.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="one more fault as key=value pairs, the keys of a [[fault]] table "
+        "(e.g. 'path=/api/**,status=503,rate=0.5,pops=SFO+LHR'); repeatable",
+    )
+    dev.add_argument(
+        "--fault-seed", type=int, metavar="N", help="seed the faults' draws (rate, jitter)"
+    )
     dev.add_argument("--no-reload", action="store_true", help="do not reload on file changes")
+    dev.add_argument(
+        "--origin-mode",
+        choices=list(MODES),
+        help="start the demo origin healthy (default), slow or overloaded "
+        "(later: popcache origin-mode MODE)",
+    )
     origin = commands.add_parser("origin", help="run the demo storefront origin alone")
     origin.add_argument("--host", default="127.0.0.1")
     origin.add_argument("--port", type=int, default=8788)
@@ -104,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="rebuild even when python_modules/ is up to date"
     )
     add_zones_command(commands)
+    add_mode_command(commands)
     return parser
 
 
@@ -121,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "zones":
             return run_zones(args, _default_config)
+        if args.command == "origin-mode":
+            return run_mode(args)
         if args.command == "dev":
             config = load_config(args.config or _default_config())
             for warning in config.warnings:
@@ -151,6 +183,7 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
     from .topology import DEFAULT_TOPOLOGY, load_topology
 
     topology = load_topology(args.topology) if args.topology else DEFAULT_TOPOLOGY
+    faults = _faults(args, topology)
     if args.origin is not None and urlsplit(args.origin).scheme not in ("http", "https"):
         raise ConfigError("--origin", f"{args.origin!r} is not an http(s) URL")
     persist = None if args.in_memory else args.persist_to
@@ -168,7 +201,18 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
                     "--origin-port", _listen_error(args.host, args.origin_port, exc)
                 ) from None
             stack.push_async_callback(runner.cleanup)
-        emulator = Emulator(config, topology=topology, persist_to=persist, origin=origin_url)
+            if args.origin_mode is not None:
+                await set_mode(origin_url, args.origin_mode)
+        elif args.origin_mode is not None:
+            raise ConfigError("--origin-mode", "only the demo origin has modes (drop --origin)")
+        emulator = Emulator(
+            config,
+            topology=topology,
+            persist_to=persist,
+            origin=origin_url,
+            faults=faults,
+            rng=random.Random(args.fault_seed),
+        )
         stack.push_async_callback(emulator.stop)
         try:
             url = await emulator.start(args.host, args.port)
@@ -184,6 +228,16 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
         )
     print("popcache dev: stopped", flush=True)
     return 0
+
+
+def _faults(args: argparse.Namespace, topology: Topology) -> list[Fault]:
+    """``--faults FILE``'s faults, then each ``--fault``'s, in order."""
+    from .faultconfig import load_faults, parse_fault_option
+
+    colos = [site.colo for site in topology.pops]
+    faults = list(load_faults(args.faults, colos)) if args.faults else []
+    faults += [parse_fault_option(text, colos) for text in args.fault]
+    return faults
 
 
 def _listen_error(host: str, port: int, exc: OSError) -> str:
@@ -207,8 +261,11 @@ async def _serve(
 
     files = snapshot(watched())
     pops = ", ".join(f"{site.colo} ({site.city})" for site in topology.pops)
+    count = len(emulator.faults.faults)
+    faults = f" · {count} fault{'s' if count > 1 else ''} injected" if count else ""
     print(
-        f"popcache dev: ready on {url} · PoPs {pops} · origin {origin_note} · worker {config.main}",
+        f"popcache dev: ready on {url} · PoPs {pops} · origin {origin_note} · worker "
+        f"{config.main}{faults}",
         flush=True,
     )
 

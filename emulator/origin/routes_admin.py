@@ -12,6 +12,7 @@ from aiohttp import web
 from . import orders
 from .http_cache import NO_STORE
 from .knobs import Knobs, parse_knobs
+from .modes import MODES, mode_of
 from .params import bad_request, json_object, str_field
 from .respond import reply_json
 from .routes_catalog import require_product, require_store
@@ -37,6 +38,27 @@ async def put_knobs(request: web.Request) -> web.Response:
     state = request.app[STATE]
     state.knobs = parse_knobs(await json_object(request))
     return reply_json(request, state.knobs.to_json(), policy=NO_STORE)
+
+
+@routes.get("/_admin/mode")
+async def get_mode(request: web.Request) -> web.Response:
+    return reply_json(request, _mode(request.app[STATE].knobs), policy=NO_STORE)
+
+
+@routes.put("/_admin/mode")
+async def put_mode(request: web.Request) -> web.Response:
+    """Switch to a named mode (``modes.MODES``): its knobs replace the current ones."""
+    state = request.app[STATE]
+    data = await json_object(request)
+    name = data.get("mode")
+    if not isinstance(name, str) or name not in MODES:
+        raise bad_request("mode", f"must be one of {', '.join(MODES)}")
+    state.knobs = MODES[name]
+    return reply_json(request, _mode(state.knobs), policy=NO_STORE)
+
+
+def _mode(knobs: Knobs) -> dict[str, object]:
+    return {"mode": mode_of(knobs), "knobs": knobs.to_json()}
 
 
 @routes.post("/_admin/knobs/reset")
