@@ -37,6 +37,7 @@ class CacheStatus:
     collapsed: bool = False
     key: str | None = None
     detail: str | None = None
+    pressure: int = 0  # the back-pressure step, shown in detail when above 0
 
     def value(self) -> str:
         parts = [IDENTIFIER]
@@ -54,8 +55,12 @@ class CacheStatus:
             parts.append("collapsed")
         if self.key is not None:
             parts.append(f"key={sf_string(self.key)}")
-        if self.detail is not None:
-            parts.append(f"detail={_token_or_string(self.detail)}")
+        detail = self.detail
+        if self.pressure:
+            step = f"backpressure-{self.pressure}"
+            detail = step if detail is None else f"{detail}+{step}"
+        if detail is not None:
+            parts.append(f"detail={_token_or_string(detail)}")
         return "; ".join(parts)
 
 

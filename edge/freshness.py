@@ -65,7 +65,7 @@ def lifetimes(policy: ClassPolicy, caching: ResponseCaching, status: int) -> Lif
     sie = caching.sie if caching.sie > 0 and policy.hints != "ignore" else policy.sie
     if policy.hints == "cap":
         swr, sie = min(swr, policy.swr), min(sie, policy.sie)
-    return Lifetimes(max(fresh, 0.0), swr, sie)
+    return Lifetimes(max(fresh, 0.0) * policy.stretch, swr, sie)  # stretch: back-pressure
 
 
 def initial_age(

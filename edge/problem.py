@@ -12,7 +12,7 @@ from cachestatus import proxy_status
 from messages import EdgeResponse, Fields
 from upstream import OriginError
 
-__all__ = ["PROBLEM_TYPE", "origin_failure", "problem"]
+__all__ = ["PROBLEM_TYPE", "origin_failure", "origin_resting", "problem"]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -47,4 +47,15 @@ def origin_failure(error: OriginError) -> EdgeResponse:
     status = 504 if error.error == "http_response_timeout" else 502
     response = problem(status, error.detail, field="origin")
     response.headers.set("proxy-status", proxy_status(error.error, details=error.detail))
+    return response
+
+
+def origin_resting(seconds: int, received: int | None = None) -> EdgeResponse:
+    """A 503 while the origin has asked for a rest (``Retry-After``) and nothing stale may
+    stand in; ``received`` is the origin's own status when it said so itself."""
+    detail = f"the origin is overloaded and asked to be left alone; retry after {seconds} s"
+    response = problem(503, detail, field="origin")
+    response.headers.set("retry-after", str(seconds))
+    error = proxy_status("destination_unavailable", details=detail, received=received)
+    response.headers.set("proxy-status", error)
     return response

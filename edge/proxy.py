@@ -10,11 +10,13 @@ over the Workers runtime and tests build over plain Python.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
 
+from backpressure import pressed
 from cachecontrol import RequestCaching, request_caching
 from cachekey import (
     DEFAULT_TRACKING_PARAMS,
@@ -30,9 +32,13 @@ from conditional import CLIENT_CONDITIONALS, validators
 from flight import Outcome, Stale, Trip, fly
 from freshness import STORED_FIELD, Lookup, Stored, lookup
 from geoscope import GLOBAL, Geo, Scope, pick
+from health import KeyGate, OriginHealth
 from memo import Memo
 from messages import EdgeRequest, EdgeResponse
-from problem import origin_failure, problem
+from originwatch import watched
+from placeholder import placeholder, poll_target, retry_after
+from prefer import Preferences, parse_prefer, preference_applied
+from problem import origin_failure, origin_resting, problem
 from respond import finish, from_origin, from_store, keep_from_shared_caches
 from routes import ClassPolicy, Routes, Rule
 from store import Store, match_quietly, quietly
@@ -54,6 +60,7 @@ GEO_FIELDS = ("edge-geo-zone", "edge-geo-level")
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110 §9.2.1
 _SHARED_CLASSES = frozenset({"hot", "warm", "cold"})
+_OVERLOADED = frozenset({429})  # besides 5xx: answered stale when stale-if-error allows
 _PLAIN = request_caching(cache_control=None, pragma=None)
 _NOWHERE = Geo()
 
@@ -83,6 +90,10 @@ class _Ask:
     key: str
     status: CacheStatus = field(default_factory=CacheStatus)
     record: Stored | None = None  # what the response was served from or stored as
+    started: float = 0.0
+    budget: float | None = None  # how long a miss waits before a placeholder; None: timeout
+    respond_async: bool = False  # Prefer: respond-async (RFC 7240)
+    applied: Preferences = field(default_factory=Preferences)  # for Preference-Applied
 
 
 class Proxy:
@@ -102,6 +113,9 @@ class Proxy:
             geocell_precision=settings.geocell_precision,
         )
         self.flights: Collapser[Outcome] = Collapser()
+        self.health = OriginHealth()  # this isolate's view of the origin (a PoP's, in dev)
+        self.pressure = routes.backpressure
+        self._gate = KeyGate()
         self._vary = tuple(sorted(settings.vary))
         self._targets: Memo[tuple[str, str], tuple[NormalizedURL, Rule]] = Memo()
         self._keys: Memo[tuple[str, str, str], str] = Memo()
@@ -145,10 +159,12 @@ class Proxy:
         geo: Geo | None = None,
         *,
         shared: bool = True,
+        placeholders: bool = True,
     ) -> tuple[EdgeResponse, Stored | None]:
         """The response to ``request``, and the stored record it came from or went to (None
         when nothing was stored). ``shared=False`` (a batch item carrying credentials) is
-        forwarded without looking up or storing anything."""
+        forwarded without looking up or storing anything; ``placeholders=False`` (a view's
+        part, which has a budget of its own) waits for the origin up to the timeout."""
         request.headers.delete(*GEO_FIELDS)  # only request.cf places a client
         method = "GET" if request.method == "HEAD" else request.method
         try:
@@ -158,7 +174,10 @@ class Proxy:
             return finish(response, request, CacheStatus(fwd="request", detail="invalid-url")), None
         rungs = await self.place(runtime, geo)
         policy = rule.policy
-        scope = pick(rungs, policy.scope, policy.fallback)
+        now = runtime.now()
+        step = self.health.step(now)
+        stretch, level = pressed(policy.name, policy.scope, step, self.pressure)
+        scope = pick(rungs, level, policy.fallback)
         if scope is None:
             ask = _Ask(request, url, rule, policy, GLOBAL, "")
             return await self._pass(ask, runtime, "bypass", detail="no-geo-scope"), None
@@ -166,15 +185,45 @@ class Proxy:
         request.headers.add("edge-geo-level", scope.level)
         if scope.zone is not None and (ttl := scope.zone.ttl_for(policy.name)) is not None:
             policy = replace(policy, ttl=ttl)
+        if stretch != 1.0:
+            policy = replace(policy, stretch=stretch)
         key = self._base_key(method, request.url, url, rule, scope.id)
-        ask = _Ask(request, url, rule, policy, scope, key)
+        ask = _Ask(request, url, rule, policy, scope, key, started=now)
+        ask.status.pressure = step
+        if placeholders:
+            self._budget(ask)
         if shared or request.method not in _CACHEABLE_METHODS:
             response = await self._serve(ask, runtime, rungs)
         else:
             response = await self._pass(ask, runtime, "request", detail="credentials")
         if scope.level != "global":
             keep_from_shared_caches(response.headers)
+        if (applied := preference_applied(ask.applied)) is not None:
+            response.headers.set("preference-applied", applied)
         return response, ask.record
+
+    def _budget(self, ask: _Ask) -> None:
+        """How long this request waits for the origin before a placeholder: the zone's
+        ``placeholder_after``, else the rule's ``budget``, unless the client prefers otherwise
+        (``Prefer: respond-async, wait=N``, RFC 7240; clamped to the origin timeout)."""
+        zone = ask.scope.zone
+        budget = ask.policy.budget
+        if zone is not None and zone.placeholder_after is not None:
+            budget = zone.placeholder_after
+        value = ask.request.headers.get("prefer")
+        if value is not None:
+            prefs = parse_prefer(value, max_wait=ask.policy.timeout)
+            ask.respond_async = prefs.respond_async
+            if prefs.wait is not None:
+                budget = prefs.wait
+                ask.applied = Preferences(wait=prefs.wait)
+            elif prefs.respond_async:
+                budget = 0.0
+        ask.budget = budget
+
+    def _origin(self, runtime: Runtime) -> Origin:
+        """The runtime's origin, every exchange reported to ``health``."""
+        return watched(runtime.origin, self.health, runtime.now, self.pressure.retry_after_cap)
 
     async def place(self, runtime: Runtime, geo: Geo | None) -> tuple[Scope | None, ...]:
         """The client's rung per level (``geoscope``), the zones refreshed first when due."""
@@ -254,10 +303,10 @@ class Proxy:
             ask.status.hit, ask.status.fwd, ask.status.ttl = True, "stale", record.ttl(now)
             ask.status.detail = "stale-while-revalidate"
             collapse_key = self._collapse_key(ask)
-            if self.flights.flight(collapse_key) is None:
+            if self.flights.flight(collapse_key) is None and self._may_reach(ask, now):
                 trip = self._trip(ask, caching, stale, variants)
                 task = self.flights.start(
-                    collapse_key, fly(trip, runtime.origin, runtime.store, runtime.now)
+                    collapse_key, fly(trip, self._origin(runtime), runtime.store, runtime.now)
                 )
                 runtime.wait_until(task)
             return self._answer_stored(ask, entry, record, now)
@@ -321,36 +370,87 @@ class Proxy:
         collapse: bool = True,
     ) -> EdgeResponse:
         trip = self._trip(ask, caching, stale, variants)
+        origin = self._origin(runtime)
         if not collapse:
-            outcome = await fly(trip, runtime.origin, runtime.store, runtime.now)
+            outcome = await fly(trip, origin, runtime.store, runtime.now)
             return self._answer(ask, outcome, stale, runtime.now())
         collapse_key = self._collapse_key(ask)
         flight = self.flights.flight(collapse_key)
+        found: Outcome | None
         if flight is None:
-            task = self.flights.start(
-                collapse_key, fly(trip, runtime.origin, runtime.store, runtime.now)
-            )
+            if not self._may_reach(ask, runtime.now()):
+                return self._resting(ask, stale, runtime.now())
+            task = self.flights.start(collapse_key, fly(trip, origin, runtime.store, runtime.now))
             runtime.wait_until(task)
-            outcome = await asyncio.shield(task)
+            found = await self._within(task, ask.budget, ask.policy.timeout)
         else:
-            outcome = await self._follow(flight, ask.policy.timeout)
-            if outcome.shareable:
+            found = await self._within(flight, ask.budget, ask.policy.timeout)
+            if found is not None and found.shareable:
                 ask.status.collapsed = True
-            else:  # a personal response: this request asks for itself
-                outcome = await fly(trip, runtime.origin, runtime.store, runtime.now)
-        return self._answer(ask, outcome, stale, runtime.now())
+            elif found is not None:  # a personal response: this request asks for itself
+                found = await fly(trip, origin, runtime.store, runtime.now)
+        if found is None:
+            return self._placeholder(ask, stale, runtime.now())
+        return self._answer(ask, found, stale, runtime.now())
 
-    async def _follow(self, flight: asyncio.Task[Outcome], patience: float) -> Outcome:
-        """Wait for the leader's outcome, never longer than the origin timeout."""
+    async def _within(
+        self, flight: asyncio.Future[Outcome], budget: float | None, patience: float
+    ) -> Outcome | None:
+        """The flight's outcome, or None once ``budget`` passes first (a placeholder is due);
+        never longer than the origin timeout ``patience``."""
+        if budget is not None and budget < patience:
+            try:
+                return await asyncio.wait_for(asyncio.shield(flight), budget)
+            except TimeoutError:
+                return None
         try:
             return await asyncio.wait_for(asyncio.shield(flight), patience)
         except TimeoutError:
             return Outcome(error=too_slow(patience))
 
+    def _may_reach(self, ask: _Ask, now: float) -> bool:
+        """Whether this key may go to the origin now: always, unless the origin has asked for
+        a rest (Retry-After), when each key goes at most once per ``protect_interval`` (the
+        gate notes every fetch, so the one that brought the Retry-After counts too)."""
+        allowed = self._gate.allow(ask.key, now, self.pressure.protect_interval)
+        return allowed or not self.health.throttled(now)
+
+    def _resting(self, ask: _Ask, stale: Stale | None, now: float) -> EdgeResponse:
+        """The answer to a request held back while the origin rests: stale when allowed."""
+        ask.status.fwd, ask.status.detail = "request", "origin-resting"
+        if stale is not None and stale.record.may_serve_on_error(now):
+            ask.status.hit, ask.status.fwd, ask.status.ttl = True, "stale", stale.record.ttl(now)
+            return self._answer_stored(ask, stale.entry, stale.record, now)
+        return finish(origin_resting(self._rest(now)), ask.request, ask.status)
+
+    def _rest(self, now: float) -> int:
+        """Whole seconds the origin has asked to be left alone for (at least 1)."""
+        until = self.health.snapshot(now).retry_until
+        return max(1, math.ceil((until or now) - now))
+
+    def _placeholder(self, ask: _Ask, stale: Stale | None, now: float) -> EdgeResponse:
+        """The origin is slower than the budget: the stale copy if there is one, else a 202
+        to poll; the fetch goes on and stores its answer for the poll."""
+        seconds = retry_after(self.health.snapshot(now).latency_ewma, now - ask.started)
+        if stale is not None:
+            ask.status.hit, ask.status.fwd, ask.status.ttl = True, "stale", stale.record.ttl(now)
+            ask.status.detail = "placeholder-stale"
+            response = self._answer_stored(ask, stale.entry, stale.record, now)
+        else:
+            ask.status.detail = "placeholder"
+            if ask.respond_async:
+                ask.applied = replace(ask.applied, respond_async=True)
+            poll = poll_target(ask.request.url)
+            body = placeholder(ask.policy.placeholder, poll, seconds)
+            response = finish(body, ask.request, ask.status)
+        response.headers.set("retry-after", str(seconds))
+        return response
+
     def _answer(self, ask: _Ask, outcome: Outcome, stale: Stale | None, now: float) -> EdgeResponse:
         status = ask.status
         status.fwd_status = outcome.origin_status
-        failed = outcome.response is None or outcome.response.status >= 500
+        answer = outcome.response
+        failed = answer is None or answer.status >= 500 or answer.status in _OVERLOADED
         if failed and stale is not None and stale.record.may_serve_on_error(now):
             status.hit, status.fwd, status.ttl = True, "stale", stale.record.ttl(now)
             status.detail = "stale-if-error"
@@ -358,6 +458,8 @@ class Proxy:
         if outcome.response is None:
             assert outcome.error is not None, "an outcome without a response carries its error"
             return finish(origin_failure(outcome.error), ask.request, status)
+        if outcome.response.status == 429:  # the origin's own "overloaded": its rest, as a 503
+            return finish(origin_resting(self._rest(now), received=429), ask.request, status)
         if outcome.record is not None:
             status.stored, status.ttl = True, outcome.record.ttl(now)
             ask.record = outcome.record
@@ -379,7 +481,7 @@ class Proxy:
             request.body,
         )
         try:
-            response = await reach(runtime.origin, forward, ask.policy.timeout)
+            response = await reach(self._origin(runtime), forward, ask.policy.timeout)
         except OriginError as exc:
             return finish(origin_failure(exc), request, ask.status)
         ask.status.fwd_status = response.status

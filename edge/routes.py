@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, get_args
 
+from backpressure import BackpressureSettings, parse_backpressure
 from batchconfig import BatchSettings, parse_batch
 from routesyntax import (
     RoutesError,
+    check_json,
     check_keys,
     compile_pattern,
     describe,
@@ -32,11 +34,13 @@ from routesyntax import (
     parse_timeout,
     parse_toml,
 )
+from template import holes
 from viewconfig import View, parse_views
 from zones import LEVELS, Level
 
 __all__ = [
     "DEFAULT_VARY",
+    "PLACEHOLDER_HOLES",
     "ClassPolicy",
     "Hints",
     "Routes",
@@ -50,6 +54,8 @@ __all__ = [
 Hints = Literal["honour", "cap", "ignore"]
 _HINTS: tuple[Hints, ...] = get_args(Hints)
 _T = TypeVar("_T")
+PLACEHOLDER_HOLES = ("retry_after", "poll")
+"""What a placeholder body may show: seconds until the next poll, and the URL to poll."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +87,28 @@ class ClassPolicy:
     fallback: Level = "global"
     """The coarsest level the class accepts when the client has none finer; beyond it the
     request is forwarded unshared."""
+    budget: float | None = None
+    """How long a miss or revalidation waits for the origin before the client gets the stale
+    copy or a placeholder (docs/placeholders.md); None: it waits up to ``timeout``."""
+    placeholder: object = None
+    """The JSON body of a placeholder (``{{ retry_after }}`` and ``{{ poll }}`` holes); None
+    for the built-in one."""
+    stretch: float = 1.0
+    """What back-pressure multiplies the fresh lifetime by (``backpressure``); 1 in the file."""
 
 
 _CLASSES = (  # name, store, ttl, hints, swr, sie, browser, timeout, scope
-    ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0, "zone"),
-    ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0, "city"),
-    ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0),
+    ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0, "zone", budget=0.5),
+    ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0, "city", budget=1.0),
+    ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0, budget=2.0),
     ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0, "zone"),
     ClassPolicy("origin", True, None, "honour", 0.0, 0.0, None, 10.0),
 )
 _CLASS_NAMES = ", ".join(policy.name for policy in _CLASSES)
-_POLICY_KEYS = ("ttl", "swr", "sie", "browser", "hints", "timeout", "scope", "fallback")
+_POLICY_KEYS = (
+    *("ttl", "swr", "sie", "browser", "hints", "timeout", "scope", "fallback"),
+    *("budget", "placeholder"),
+)
 _RULE_KEYS = ("name", "path", "methods", "class", *_POLICY_KEYS)
 _SETTINGS_KEYS = ("tracking_params", "vary", "coordinate_params", "geocell_precision")
 _ZONES_KEYS = ("file", "kv_binding", "kv_key", "refresh", "first_wait")
@@ -174,6 +191,8 @@ class Routes:
     """The ``[batch]`` table: limits of ``POST /_edge/batch`` (docs/batch.md)."""
     views: tuple[View, ...] = ()
     """The ``[views.<name>]`` tables, served at ``/_edge/views/<name>`` (docs/views.md)."""
+    backpressure: BackpressureSettings = BackpressureSettings()
+    """The ``[backpressure]`` table (docs/placeholders.md)."""
 
     def match(self, method: str, path: str) -> Rule:
         """The first rule whose pattern matches ``path`` (no query) and whose methods include
@@ -199,7 +218,9 @@ def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
     """Parse and validate the text of a routes file; :class:`RoutesError` on the first error."""
     document = parse_toml(text, source)
     check_keys(
-        document, ("settings", "classes", "rule", "zones", "batch", "views"), f"{source}: top level"
+        document,
+        ("settings", "classes", "rule", "zones", "batch", "views", "backpressure"),
+        f"{source}: top level",
     )
     settings = _settings(document.get("settings", {}), f"{source}: [settings]")
     classes = _classes(document.get("classes", {}), source)
@@ -209,7 +230,8 @@ def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
     default = Rule("default", "/**", _ANY, by_name["origin"])
     batch = parse_batch(document.get("batch", {}), f"{source}: [batch]")
     views = parse_views(document.get("views", {}), source, batch.prefixes)
-    return Routes(rules, default, settings, classes, zones, batch, views)
+    pressure = parse_backpressure(document.get("backpressure", {}), f"{source}: [backpressure]")
+    return Routes(rules, default, settings, classes, zones, batch, views, pressure)
 
 
 def _settings(value: object, where: str) -> Settings:
@@ -331,6 +353,8 @@ def _override(policy: ClassPolicy, table: Mapping[str, object], where: str) -> C
         timeout=_key(table, "timeout", where, parse_timeout, policy.timeout),
         scope=scope,
         fallback=fallback,
+        budget=_key(table, "budget", where, _budget, policy.budget),
+        placeholder=_key(table, "placeholder", where, _placeholder, policy.placeholder),
     )
 
 
@@ -342,6 +366,28 @@ def _key(
     default: _T,
 ) -> _T:
     return parse(table[key], f"{where}: key {key!r}") if key in table else default
+
+
+def _budget(value: object, where: str) -> float | None:
+    """A latency budget: a duration up to 300 s, or ``"off"`` (wait up to the timeout)."""
+    if value == "off":
+        return None
+    seconds = parse_duration(value, where)
+    if seconds > 300:
+        raise RoutesError(f"{where}: must be at most 300 seconds (or 'off'), got {value!r}")
+    return seconds
+
+
+def _placeholder(value: object, where: str) -> object:
+    """A placeholder body: a table of JSON values whose holes name ``retry_after``/``poll``."""
+    table = expect_table(value, where)
+    check_json(table, where)
+    for hole in holes(table):
+        if hole not in PLACEHOLDER_HOLES:
+            raise RoutesError(
+                f"{where}: '{{{{ {hole} }}}}' is not one of {', '.join(PLACEHOLDER_HOLES)}"
+            )
+    return table
 
 
 def _level(value: object, where: str) -> Level:

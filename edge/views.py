@@ -170,6 +170,7 @@ class ViewEndpoint:
                     EdgeRequest("GET", ask.base + url, Fields(fields), None, request.client_ip),
                     runtime,
                     ask.geo,
+                    placeholders=False,  # the view's own budget decides what is pending
                 )
             )
             for name, url in ask.urls.items()

@@ -32,9 +32,11 @@ def error(text: str) -> str:
 @pytest.mark.parametrize(
     "policy",
     [
-        ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0, "zone"),
-        ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0, "city"),
-        ClassPolicy("cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0, "global"),
+        ClassPolicy("hot", True, 5.0, "cap", 5.0, 60.0, "no-store", 5.0, "zone", budget=0.5),
+        ClassPolicy("warm", True, 300.0, "honour", 60.0, 3600.0, None, 10.0, "city", budget=1.0),
+        ClassPolicy(
+            "cold", True, 86400.0, "honour", 86400.0, 604800.0, None, 15.0, "global", budget=2.0
+        ),
         ClassPolicy("bypass", False, None, "honour", 0.0, 0.0, None, 10.0, "zone"),
         ClassPolicy("origin", True, None, "honour", 0.0, 0.0, None, 10.0, "global"),
     ],
@@ -68,7 +70,7 @@ def test_browser_origin_means_the_origins_own_cache_control():
 def test_a_rule_overrides_its_class_on_top_of_the_classes_table():
     routes = load_routes('[classes.hot]\nswr = "1s"\n' + rule('ttl = "3s"', cls="hot"))
     assert routes.rules[0].policy == ClassPolicy(
-        "hot", True, 3.0, "cap", 1.0, 60.0, "no-store", 5.0, "zone"
+        "hot", True, 3.0, "cap", 1.0, 60.0, "no-store", 5.0, "zone", budget=0.5
     )
     assert routes.policy("hot").ttl == 5.0
 
@@ -370,7 +372,7 @@ def test_a_toml_syntax_error_names_its_line(text, message):
         (
             "[zzz]",
             "f.toml: top level: unknown key 'zzz' "
-            "(expected settings, classes, rule, zones, batch, views)",
+            "(expected settings, classes, rule, zones, batch, views, backpressure)",
         ),
         ("[settings]\nvery = []", "f.toml: [settings]: unknown key 'very' (did you mean 'vary'?)"),
         (
@@ -382,7 +384,7 @@ def test_a_toml_syntax_error_names_its_line(text, message):
             rule("cache = 1"),
             "f.toml: rule 1 ('r'): unknown key 'cache' "
             "(expected name, path, methods, class, ttl, swr, sie, browser, hints, timeout, "
-            "scope, fallback)",
+            "scope, fallback, budget, placeholder)",
         ),
         (
             "[classes.tepid]",
