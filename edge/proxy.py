@@ -9,7 +9,6 @@ over the Workers runtime and tests build over plain Python.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -37,8 +36,9 @@ from memo import Memo
 from messages import EdgeRequest, EdgeResponse
 from originwatch import watched
 from placeholder import placeholder, poll_target, retry_after
-from prefer import Preferences, parse_prefer, preference_applied
+from prefer import Preferences, preference_applied
 from problem import origin_failure, origin_resting, problem
+from race import Budget, budget_for, within
 from respond import finish, from_origin, from_store, keep_from_shared_caches
 from routes import ClassPolicy, Routes, Rule
 from store import Store, match_quietly, quietly
@@ -48,7 +48,6 @@ from upstream import (
     origin_headers,
     origin_url,
     reach,
-    too_slow,
 )
 from variants import VARIANTS_FIELD, read_marker, variant_id, vary_fields
 from zonesource import ZoneRead, ZoneSource
@@ -91,9 +90,8 @@ class _Ask:
     status: CacheStatus = field(default_factory=CacheStatus)
     record: Stored | None = None  # what the response was served from or stored as
     started: float = 0.0
-    budget: float | None = None  # how long a miss waits before a placeholder; None: timeout
-    respond_async: bool = False  # Prefer: respond-async (RFC 7240)
-    applied: Preferences = field(default_factory=Preferences)  # for Preference-Applied
+    budget: Budget = Budget(None)  # how long a miss waits before a placeholder
+    applied: Preferences = Preferences()  # for Preference-Applied
 
 
 class Proxy:
@@ -191,7 +189,8 @@ class Proxy:
         ask = _Ask(request, url, rule, policy, scope, key, started=now)
         ask.status.pressure = step
         if placeholders:
-            self._budget(ask)
+            ask.budget = budget_for(policy, scope.zone, request.headers.get("prefer"))
+            ask.applied = ask.budget.applied
         if shared or request.method not in _CACHEABLE_METHODS:
             response = await self._serve(ask, runtime, rungs)
         else:
@@ -201,25 +200,6 @@ class Proxy:
         if (applied := preference_applied(ask.applied)) is not None:
             response.headers.set("preference-applied", applied)
         return response, ask.record
-
-    def _budget(self, ask: _Ask) -> None:
-        """How long this request waits for the origin before a placeholder: the zone's
-        ``placeholder_after``, else the rule's ``budget``, unless the client prefers otherwise
-        (``Prefer: respond-async, wait=N``, RFC 7240; clamped to the origin timeout)."""
-        zone = ask.scope.zone
-        budget = ask.policy.budget
-        if zone is not None and zone.placeholder_after is not None:
-            budget = zone.placeholder_after
-        value = ask.request.headers.get("prefer")
-        if value is not None:
-            prefs = parse_prefer(value, max_wait=ask.policy.timeout)
-            ask.respond_async = prefs.respond_async
-            if prefs.wait is not None:
-                budget = prefs.wait
-                ask.applied = Preferences(wait=prefs.wait)
-            elif prefs.respond_async:
-                budget = 0.0
-        ask.budget = budget
 
     def _origin(self, runtime: Runtime) -> Origin:
         """The runtime's origin, every exchange reported to ``health``."""
@@ -382,9 +362,9 @@ class Proxy:
                 return self._resting(ask, stale, runtime.now())
             task = self.flights.start(collapse_key, fly(trip, origin, runtime.store, runtime.now))
             runtime.wait_until(task)
-            found = await self._within(task, ask.budget, ask.policy.timeout)
+            found = await within(task, ask.budget.seconds, ask.policy.timeout)
         else:
-            found = await self._within(flight, ask.budget, ask.policy.timeout)
+            found = await within(flight, ask.budget.seconds, ask.policy.timeout)
             if found is not None and found.shareable:
                 ask.status.collapsed = True
             elif found is not None:  # a personal response: this request asks for itself
@@ -392,21 +372,6 @@ class Proxy:
         if found is None:
             return self._placeholder(ask, stale, runtime.now())
         return self._answer(ask, found, stale, runtime.now())
-
-    async def _within(
-        self, flight: asyncio.Future[Outcome], budget: float | None, patience: float
-    ) -> Outcome | None:
-        """The flight's outcome, or None once ``budget`` passes first (a placeholder is due);
-        never longer than the origin timeout ``patience``."""
-        if budget is not None and budget < patience:
-            try:
-                return await asyncio.wait_for(asyncio.shield(flight), budget)
-            except TimeoutError:
-                return None
-        try:
-            return await asyncio.wait_for(asyncio.shield(flight), patience)
-        except TimeoutError:
-            return Outcome(error=too_slow(patience))
 
     def _may_reach(self, ask: _Ask, now: float) -> bool:
         """Whether this key may go to the origin now: always, unless the origin has asked for
@@ -438,7 +403,7 @@ class Proxy:
             response = self._answer_stored(ask, stale.entry, stale.record, now)
         else:
             ask.status.detail = "placeholder"
-            if ask.respond_async:
+            if ask.budget.respond_async:
                 ask.applied = replace(ask.applied, respond_async=True)
             poll = poll_target(ask.request.url)
             body = placeholder(ask.policy.placeholder, poll, seconds)
