@@ -84,7 +84,9 @@ class Expect:
     ``key_contains`` is part of the cache key ``Cache-Status`` shows (``Popcache-Debug: 1``);
     ``json_at`` maps JSON Pointers (RFC 6901) into the body, read as JSON, to the value found
     there, or, for a ``frozenset``, to members that ``;``-separated string must include (an
-    item's ``cache-status`` in a batch's responses).
+    item's ``cache-status`` in a batch's responses); ``header_members`` maps response fields
+    to members their ``;``-separated value must include, as ``cache_status`` does for
+    ``Cache-Status`` (``received-status=429`` in a ``Proxy-Status``).
     """
 
     status: int | None = None
@@ -96,6 +98,7 @@ class Expect:
     origin_headers: Mapping[str, str] = field(default_factory=dict)
     key_contains: str | None = None
     json_at: Mapping[str, object] = field(default_factory=dict)
+    header_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,54 @@ def _pdp(cache_status: frozenset[str], origin_requests: int) -> Expect:
             "/price/amount": 4.2,
             "/recommendations": None,
         },
+    )
+
+
+SLOW = 2.0  # seconds the slow origin takes: 4x the hot budget, so a loaded runner never wins
+SLOW_STOCK = "/api/inventory/SLOW-1"  # class hot: a 500 ms budget
+SLOW_STOCK_POLL = SLOW_STOCK + "?fields=qty"
+BUSY_STOCK = "/api/inventory/BUSY-1"  # class hot, answered 429 by the origin
+RESPOND_ASYNC = {"Prefer": "respond-async"}
+
+
+def _slow_stock() -> Answer:
+    return Answer(200, "3 in stock", {"Cache-Control": "public, max-age=60"}, delay=SLOW)
+
+
+def _placeholder(poll: str, headers: Mapping[str, str] | None = None) -> Expect:
+    """The 202 for ``poll``, the origin asked once (its answer stored by the step's drain).
+    ``Retry-After`` and ``retry_after`` come from the origin's measured latency, so they are
+    not stated here; the transcripts still compare them, and they agree: both runtimes time
+    the origin on the conformance clock, which stands still within a step."""
+    return Expect(
+        202,
+        cache_status=_cs("fwd=uri-miss", "detail=placeholder"),
+        origin_requests=1,
+        headers={
+            "content-type": "application/json",
+            "cache-control": "no-store",
+            "location": poll,
+            **(headers or {}),
+        },
+        json_at={"/status": "pending", "/poll": poll},
+    )
+
+
+def _resting(
+    cache_status: frozenset[str], origin_requests: int, proxy_status: frozenset[str]
+) -> Expect:
+    """The 503 problem while the origin rests for the 30 s it asked (the clock stands still)."""
+    return Expect(
+        503,
+        cache_status=cache_status,
+        origin_requests=origin_requests,
+        headers={
+            "content-type": "application/problem+json",
+            "cache-control": "no-store",
+            "retry-after": "30",
+        },
+        header_members={"proxy-status": _cs("popcache", *proxy_status)},
+        json_at={"/status": 503, "/field": "origin"},
     )
 
 
@@ -861,6 +912,71 @@ CASES: tuple[Case, ...] = (
                 PDP_VIEW,
                 headers={"If-None-Match": PDP_ETAG},
                 expect=Expect(304, "", _cs("hit"), 0, headers={"etag": PDP_ETAG}),
+            ),
+        ],
+    ),
+    # A slow origin (docs/placeholders.md): the origin's Answer waits SLOW seconds of real time,
+    # against a hot budget of 500 ms timed on each runtime's event loop; the drain after the
+    # step waits for the fetch that goes on through waitUntil and stores its answer.
+    Case(
+        "slow-origin-placeholder-then-hit",
+        "A hot miss whose origin answers after the class's 500 ms budget gets a 202 placeholder "
+        "at once: Location the path and query asked for, no-store, detail=placeholder and the "
+        "pending JSON body. The origin fetch goes on in the background and stores its answer, "
+        "so the poll is a hit and the origin is asked once.",
+        {SLOW_STOCK: [_slow_stock()]},
+        [
+            Fetch(SLOW_STOCK_POLL, expect=_placeholder(SLOW_STOCK_POLL)),
+            Fetch(SLOW_STOCK_POLL, expect=Expect(200, "3 in stock", _cs("hit"), 0)),
+        ],
+    ),
+    Case(
+        "prefer-respond-async",
+        "Prefer: respond-async answers a miss at once with the 202 placeholder and "
+        "Preference-Applied: respond-async, the fetch going on in the background; once the "
+        "answer is stored, the same preference gets the hit, and nothing is applied.",
+        {SLOW_STOCK: [_slow_stock()]},
+        [
+            Fetch(
+                SLOW_STOCK,
+                headers=RESPOND_ASYNC,
+                expect=_placeholder(SLOW_STOCK, {"preference-applied": "respond-async"}),
+            ),
+            Fetch(
+                SLOW_STOCK,
+                headers=RESPOND_ASYNC,
+                expect=Expect(
+                    200,
+                    "3 in stock",
+                    _cs("hit"),
+                    0,
+                    absent_headers=frozenset({"preference-applied"}),
+                ),
+            ),
+        ],
+    ),
+    Case(
+        "origin-429-rests",
+        "An origin 429 with Retry-After: 30 gets the client a 503 problem+json with Retry-After "
+        "30 and received-status=429 in Proxy-Status. While that rest lasts the key does not "
+        "reach the origin: the next request is the same 503, detail=origin-resting.",
+        {BUSY_STOCK: [Answer(429, "busy", {"Retry-After": "30"})]},
+        [
+            Fetch(
+                BUSY_STOCK,
+                expect=_resting(
+                    _cs("fwd=uri-miss", "fwd-status=429"),
+                    1,
+                    _cs("error=destination_unavailable", "received-status=429"),
+                ),
+            ),
+            Fetch(
+                BUSY_STOCK,
+                expect=_resting(
+                    _cs("fwd=request", "detail=origin-resting"),
+                    0,
+                    _cs("error=destination_unavailable"),
+                ),
             ),
         ],
     ),

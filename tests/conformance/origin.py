@@ -3,7 +3,9 @@
 It runs in a thread with its own event loop, so that a blocking call into the Pyodide harness
 (which fetches from it) and the emulator (which runs in the test's loop) can both reach it. A
 case scripts the answers per path (each path answers its ``Answer``s in turn, the last one from
-then on; an unscripted path is a 404), and the origin records every request it receives.
+then on; an unscripted path is a 404), and the origin records every request it receives. An
+``Answer`` with a ``delay`` is sent that many seconds (real ones: the edge times its wait on the
+origin with the runtime's event loop, not with the conformance clock) after the request arrived.
 
 Its ``Date`` field is the conformance clock's time, not the wall clock's: both legs run on a
 fake clock starting at the same instant, so what the edge computes from ``Date`` (apparent age,
@@ -26,12 +28,14 @@ __all__ = ["Answer", "OriginRequest", "ScriptedOrigin"]
 @dataclass(frozen=True)
 class Answer:
     """One scripted response. ``echo`` names request fields whose values end the body, so a
-    test can see which variant (``Accept-Language``, ...) the origin was asked for."""
+    test can see which variant (``Accept-Language``, ...) the origin was asked for; ``delay``
+    is how many seconds of real time the origin takes to answer (a slow origin)."""
 
     status: int = 200
     body: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     echo: tuple[str, ...] = ()
+    delay: float = 0.0
 
     def response(self, request: web.BaseRequest, now: float) -> web.Response:
         headers = {"Date": formatdate(now, usegmt=True), **self.headers}
@@ -126,4 +130,6 @@ class ScriptedOrigin:
                 text=f"no script for {request.path}",
                 headers={"Cache-Control": "no-store"},
             )
+        if answer.delay > 0:
+            await asyncio.sleep(answer.delay)
         return answer.response(request, now)

@@ -354,6 +354,9 @@ def check_expectations(case: Case, transcript: list[Record]) -> None:
         assert not expect.absent_headers & fields.keys(), where
         for name, value in expect.headers.items():
             assert fields.get(name) == value, f"{where}: {name}"
+        for name, wanted in expect.header_members.items():
+            parts = {part.strip() for part in fields.get(name, "").split(";")}
+            assert wanted <= parts, f"{where}: {name} {fields.get(name)}"
         if expect.origin_requests is not None:
             assert len(record["origin"]) == expect.origin_requests, where
         for request in record["origin"]:
