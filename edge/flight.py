@@ -116,8 +116,10 @@ async def fly(trip: Trip, origin: Origin, store: Store, now: Callable[[], float]
         )
     )
     if isinstance(decision, str):
-        if trip.stale is not None and response.status < 500:
-            await quietly(store.delete(trip.stale.key))  # the origin no longer allows it
+        if trip.stale is not None and response.status < 500 and response.status != 429:
+            # The origin no longer allows it; an overloaded one (429) says nothing of the
+            # content, and the copy is what stale-if-error serves meanwhile.
+            await quietly(store.delete(trip.stale.key))
         return Outcome(response, refusal=decision, origin_status=origin_status)
     record = Stored(
         response_time=response_time,

@@ -286,3 +286,23 @@ async def test_a_stale_copy_answers_for_a_resting_origin_when_stale_if_error_all
 
 def test_the_harness_store_is_a_dict_store():
     assert isinstance(harness(overloaded("1")).store, DictStore)
+
+
+async def test_an_origin_429_during_revalidation_keeps_the_stale_copy_for_later_requests():
+    state = {"overloaded": False}
+
+    async def answer(request: EdgeRequest) -> EdgeResponse:
+        if state["overloaded"]:
+            return EdgeResponse(429, Fields([("retry-after", "2")]), b"{}")
+        return fresh(2)()
+
+    h = harness(answer)
+    await get(h, "https://shop.example/catalog/1")
+    state["overloaded"] = True
+    h.now += 10  # stale, within the warm class's stale-while-revalidate
+    await get(h, "https://shop.example/catalog/1")
+    await drain(h)  # the background revalidation meets the 429
+    h.now += 3
+    response = await get(h, "https://shop.example/catalog/1")
+    assert response.status == 200
+    assert "fwd=stale" in detail(response)
