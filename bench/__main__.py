@@ -13,7 +13,11 @@ Sections, in order:
             time, median and p99 per lookup, next to a scan of every zone;
   batch     POST /_edge/batch against a 50 ms origin: a cold 20-item batch next to 20
             sequential and 20 concurrent calls, an all-hit batch (and its CPU per item,
-            in-process), and the origin requests dedup saves on a storefront's pages.
+            in-process), and the origin requests dedup saves on a storefront's pages;
+  slow      a slow origin (issue #7): 500 concurrent clients on 50 cold keys with a 150 ms
+            budget and a 2 s origin (placeholder latency, origin requests per key, polls that
+            hit), then the back-pressure step, hit ratio and origin load second by second while
+            the origin turns overloaded and recovers (a table and a text chart).
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -34,6 +38,7 @@ from . import (
     edge_coldstart,
     edge_hits,
     edge_overhead,
+    edge_slow,
     edge_stampede,
     edge_zones,
     runtime,
@@ -47,6 +52,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "coldstart": edge_coldstart.run,
     "zones": edge_zones.run,
     "batch": edge_batch.run,
+    "slow": edge_slow.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 
