@@ -3,7 +3,9 @@
 ``Emulator`` wires the parts (config, KV store, PoPs with their isolates and caches, the front
 door server, the faults injected on the way to the origin) and offers what ``popcache dev`` and
 the pytest plugin drive: ``start``/``stop``, ``reload``, ``scheduled``, ``purge_caches``,
-``drain`` (wait for ``waitUntil`` work) and ``faults`` (replace them while running).
+``drain`` (wait for ``waitUntil`` work and deliver the queue messages due), ``queues`` (the
+delivery of ``[[queues.producers]]``' messages: ``pump``) and ``faults`` (replace them while
+running).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .frontdoor import FrontDoor
 from .geo import CityIndex, load_city_index
 from .isolate import Isolate
 from .pop import Pop
+from .queuedelivery import QueueDelivery
+from .queuestore import QueueStore
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVNamespace, KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
@@ -39,6 +43,9 @@ __all__ = ["ORIGIN_VAR", "Emulator"]
 
 # The wrangler var the edge bundle reads its origin from; `--origin` sets it.
 ORIGIN_VAR = "ORIGIN"
+
+# drain() gives up delivering after this many rounds (a consumer that keeps re-sending).
+_DRAIN_ROUNDS = 100
 
 
 class Emulator:
@@ -52,14 +59,19 @@ class Emulator:
         origin: str | None = None,
         faults: Iterable[Fault] = (),
         rng: random.Random | None = None,
+        queue_duplicates: float = 0.0,
+        queue_loop: bool = True,
     ) -> None:
         """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
-        to replay the same faults)."""
+        to replay the same faults). ``queue_duplicates`` is the rate of duplicate deliveries of
+        acknowledged queue messages; ``queue_loop=False`` leaves queue delivery to explicit
+        ``queues.pump()``/``drain()`` calls (the pytest plugin's deterministic mode)."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
         self.origin = origin
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
+        self.queue_store = QueueStore(persist_to / "queues.sqlite3" if persist_to else None)
         self.faults = FaultInjector(faults, rng)
         self._fetcher = Fetcher(self.faults)
         self.pops = {
@@ -70,6 +82,15 @@ class Emulator:
         self._cities_load: asyncio.Future[CityIndex] | None = None
         self._runner: web.ServerRunner | None = None
         self.url = ""
+        self.queues = QueueDelivery(
+            self.queue_store,
+            self.clock,
+            lambda: self.config.queue_consumers,
+            lambda batch: next(iter(self.pops.values())).queue(batch),
+            duplicates=queue_duplicates,
+        )
+        self._queue_loop = queue_loop
+        self._queue_task: asyncio.Task[None] | None = None
         self.reload(config)
 
     def reload(self, config: WorkerConfig) -> None:
@@ -81,7 +102,7 @@ class Emulator:
             colo: Isolate(
                 config.main,
                 pop.js_module(),
-                build_env(config, self.kv, self.clock, overrides, version),
+                build_env(config, self.kv, self.clock, overrides, version, self.queue_store),
             )
             for colo, pop in self.pops.items()
         }
@@ -130,6 +151,8 @@ class Emulator:
         bound = self._runner.addresses[0]
         self.url = f"http://{bound[0]}:{bound[1]}"
         self._load_cities().add_done_callback(self._cities_loaded)
+        if self._queue_loop:
+            self._queue_task = asyncio.ensure_future(self.queues.run())
         return self.url
 
     def _cities_loaded(self, load: asyncio.Future[CityIndex]) -> None:
@@ -140,16 +163,24 @@ class Emulator:
             gc.freeze()
 
     async def stop(self) -> None:
+        """Stop serving and wait for ``waitUntil`` work. Queue messages not delivered yet stay
+        stored (under ``persist_to``) for the next start, as after a crash."""
+        if self._queue_task is not None:
+            self._queue_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._queue_task
+            self._queue_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        await self.drain()
+        await self._drain_background()
         if self._cities_load is not None and not self._cities_load.done():
             self._cities_load.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._cities_load
         await self._fetcher.close()
         self.kv.close()
+        self.queue_store.close()
 
     async def scheduled(
         self, cron: str, colo: str | None = None, time_ms: float | None = None
@@ -181,6 +212,15 @@ class Emulator:
         return sum(pop.caches.purge_everything() for pop in pops)
 
     async def drain(self) -> None:
-        """Wait for every PoP's waitUntil work."""
+        """Wait for every PoP's waitUntil work and deliver every queue message visible now
+        (ignoring ``max_batch_timeout``), until neither leaves more to do. Retries and
+        duplicates made visible now are delivered too; delayed ones wait for the clock."""
+        for _ in range(_DRAIN_ROUNDS):
+            await self._drain_background()
+            if not await self.queues.pump(flush=True):
+                return
+        await self._drain_background()
+
+    async def _drain_background(self) -> None:
         for pop in self.pops.values():
             await pop.background.drain()

@@ -2,7 +2,7 @@
 
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
                  [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
-                 [--no-reload]
+                 [--no-reload] [--queue-duplicates RATE]
     popcache origin [--port 8788] [--db FILE]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
@@ -104,6 +104,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--no-reload", action="store_true", help="do not reload on file changes")
     dev.add_argument(
+        "--queue-duplicates",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="deliver this share (0..1) of acknowledged queue messages once more, as Queues' "
+        "at-least-once delivery may (default: 0)",
+    )
+    dev.add_argument(
         "--origin-mode",
         choices=list(MODES),
         help="start the demo origin healthy (default), slow or overloaded "
@@ -187,6 +195,8 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
     if args.origin is not None and urlsplit(args.origin).scheme not in ("http", "https"):
         raise ConfigError("--origin", f"{args.origin!r} is not an http(s) URL")
     persist = None if args.in_memory else args.persist_to
+    if not 0.0 <= args.queue_duplicates <= 1.0:
+        raise ConfigError("--queue-duplicates", "must be a rate from 0 to 1")
     async with contextlib.AsyncExitStack() as stack:
         origin_url = args.origin
         if origin_url is None:
@@ -212,6 +222,7 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             origin=origin_url,
             faults=faults,
             rng=random.Random(args.fault_seed),
+            queue_duplicates=args.queue_duplicates,
         )
         stack.push_async_callback(emulator.stop)
         try:

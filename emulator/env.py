@@ -2,7 +2,8 @@
 
 As on the real runtime, a missing name raises ``AttributeError``; a string var is a ``str``, a
 TOML table var is a JS object (attributes, ``to_py()``), and each KV binding is a namespace over
-the emulator's one KV store, shared by every PoP (KV is global on Cloudflare).
+the emulator's one KV store, shared by every PoP (KV is global on Cloudflare); so is each queue
+producer binding over the emulator's one queue store.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .clock import Clock
+from .queuestore import QueueStore
 from .runtime.jsproxy import JsObject
 from .runtime.kv import KVNamespace, KVStore
+from .runtime.queues import WorkerQueue
 from .runtime.version_metadata import version_metadata
 from .wrangler import WorkerConfig
 
@@ -46,8 +49,10 @@ def build_env(
     clock: Clock,
     overrides: Mapping[str, str] | None = None,
     version: JsObject | None = None,
+    queues: QueueStore | None = None,
 ) -> Env:
-    """The env of one isolate; ``version`` is the ``[version_metadata]`` binding's value."""
+    """The env of one isolate; ``version`` is the ``[version_metadata]`` binding's value and
+    ``queues`` where producer bindings store messages (a private in-memory store if None)."""
     bindings: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
     bindings.update(config.secrets)
     bindings.update(overrides or {})
@@ -57,4 +62,17 @@ def build_env(
         )
     for namespace in config.kv_namespaces:
         bindings[namespace.binding] = KVNamespace(kv, namespace.id, clock)
+    if config.queue_producers and queues is None:
+        queues = QueueStore()
+    # workerd's default message format: JSON with this flag, structured clone (v8) without.
+    default_type = "json" if "queues_json_messages" in config.compatibility_flags else "v8"
+    for producer in config.queue_producers:
+        assert queues is not None
+        bindings[producer.binding] = WorkerQueue(
+            queues,
+            producer.queue,
+            clock,
+            delivery_delay=producer.delivery_delay,
+            default_content_type=default_type,
+        )
     return Env(bindings)

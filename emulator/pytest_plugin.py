@@ -8,13 +8,16 @@
         emu.clock.advance(60)            # a FakeClock drives cache TTLs and KV expiry
         await emu.scheduled("*/5 * * * *")
         result = await emu.queue("inventory-events", [{"sku": "A1"}])
+        emu.clock.advance(5); await emu.pump_queues()   # deliver what env.QUEUE.send() stored
         emu.purge_caches()
         emu.set_faults({"path": "/api/**", "status": 503, "pops": ["SFO"]})  # a failing origin
 
 Each emulator runs in-process on 127.0.0.1 (port 0) with in-memory state unless
 ``persist_to`` is given, and is torn down last-in first-out with every client it handed out.
-``origin="demo"`` starts the demo storefront origin in-process as well. Async fixtures need
-pytest-asyncio, which ``popcache[dev]`` installs.
+``origin="demo"`` starts the demo storefront origin in-process as well. Queue messages sent
+through ``[[queues.producers]]`` are delivered only when the test asks (``pump_queues`` or
+``drain``), so batching, retries and delays follow the fake clock deterministically. Async
+fixtures need pytest-asyncio, which ``popcache[dev]`` installs.
 """
 
 from __future__ import annotations
@@ -84,6 +87,15 @@ class EmulatorHandle:
         the result says which messages were acknowledged and which retried."""
         return await self.emulator.queue(queue, bodies, pop, attempts)
 
+    async def pump_queues(self) -> list[QueueResult]:
+        """Deliver the batches of sent messages due at the fake clock's now (full batches,
+        batches whose ``max_batch_timeout`` has passed, retries whose delay has passed)."""
+        return await self.emulator.queues.pump()
+
+    def queue_pending(self, queue: str) -> int:
+        """How many messages ``queue`` holds (not acknowledged yet, delayed or not)."""
+        return self.emulator.queue_store.pending(queue)
+
     def kv(self, binding: str) -> KVNamespace:
         """The worker's KV namespace ``env.<binding>``, to seed or inspect
         (``await edge.kv("ZONES").put("zones", text)``)."""
@@ -109,7 +121,8 @@ class EmulatorHandle:
         return self.emulator.purge_caches(pop)
 
     async def drain(self) -> None:
-        """Wait for all ``waitUntil`` work to finish."""
+        """Wait for all ``waitUntil`` work to finish and deliver every queue message visible
+        now, whatever the batch timeout."""
         await self.emulator.drain()
 
     async def close(self) -> None:
@@ -124,8 +137,8 @@ EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 @pytest_asyncio.fixture
 async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
     """Factory: ``await popcache_emulator(config, origin=None, topology=None, persist_to=None,
-    clock=None, faults=None, fault_seed=None)`` starts an emulator for ``config`` (a
-    wrangler.toml path)."""
+    clock=None, faults=None, fault_seed=None, queue_duplicates=0.0)`` starts an emulator for
+    ``config`` (a wrangler.toml path)."""
     handles: list[EmulatorHandle] = []
     runners: list[Any] = []
 
@@ -138,6 +151,7 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
         clock: FakeClock | None = None,
         faults: str | Path | Iterable[Mapping[str, Any]] | None = None,
         fault_seed: int | None = None,
+        queue_duplicates: float = 0.0,
     ) -> EmulatorHandle:
         if origin == "demo":
             from .origin import start_origin
@@ -156,6 +170,8 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
             origin=origin,
             faults=_faults(faults, [site.colo for site in topology.pops]),
             rng=random.Random(fault_seed),
+            queue_duplicates=queue_duplicates,
+            queue_loop=False,
         )
         await emulator.start("127.0.0.1", 0)
         handle = EmulatorHandle(emulator, fake)

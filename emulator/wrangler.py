@@ -20,7 +20,14 @@ from croniter import croniter
 from .errors import ConfigError
 from .tomlfile import read_toml
 
-__all__ = ["KVBinding", "QueueConsumer", "WorkerConfig", "load_config", "parse_dev_vars"]
+__all__ = [
+    "KVBinding",
+    "QueueConsumer",
+    "QueueProducer",
+    "WorkerConfig",
+    "load_config",
+    "parse_dev_vars",
+]
 
 PYTHON_FLAG_MESSAGE = "The python_workers compatibility flag is required to use Python."
 
@@ -112,6 +119,16 @@ class QueueConsumer:
 
 
 @dataclass(frozen=True)
+class QueueProducer:
+    """A ``[[queues.producers]]`` entry: ``env.<binding>`` sends to ``queue``, each message
+    held back ``delivery_delay`` seconds unless the send says otherwise."""
+
+    binding: str
+    queue: str
+    delivery_delay: int = 0
+
+
+@dataclass(frozen=True)
 class WorkerConfig:
     path: Path
     name: str
@@ -123,6 +140,7 @@ class WorkerConfig:
     kv_namespaces: tuple[KVBinding, ...] = ()
     crons: tuple[str, ...] = ()
     queue_consumers: tuple[QueueConsumer, ...] = ()
+    queue_producers: tuple[QueueProducer, ...] = ()
     version_metadata: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -167,6 +185,7 @@ def load_config(path: Path) -> WorkerConfig:
         kv_namespaces=_kv(path, raw),
         crons=_crons(path, raw),
         queue_consumers=_queue_consumers(path, raw),
+        queue_producers=_queue_producers(path, raw),
         version_metadata=_version_metadata(path, raw),
         warnings=tuple(notes),
     )
@@ -282,10 +301,6 @@ def _queue_consumers(path: Path, raw: dict[str, Any]) -> tuple[QueueConsumer, ..
     queues = raw.get("queues", {})
     if not isinstance(queues, dict):
         raise ConfigError(path, "must be a table", "queues")
-    if "producers" in queues:
-        raise ConfigError(
-            path, "queue producer bindings are not supported by popcache yet", "queues.producers"
-        )
     entries = queues.get("consumers", [])
     if not isinstance(entries, list):
         raise ConfigError(path, "must be an array of tables", "queues.consumers")
@@ -319,6 +334,36 @@ def _queue_consumers(path: Path, raw: dict[str, Any]) -> tuple[QueueConsumer, ..
             raise ConfigError(path, "is required", f"{where}.queue")
         consumers.append(QueueConsumer(**settings))
     return tuple(consumers)
+
+
+def _queue_producers(path: Path, raw: dict[str, Any]) -> tuple[QueueProducer, ...]:
+    queues = raw.get("queues", {})
+    if not isinstance(queues, dict):
+        raise ConfigError(path, "must be a table", "queues")
+    entries = queues.get("producers", [])
+    if not isinstance(entries, list):
+        raise ConfigError(path, "must be an array of tables", "queues.producers")
+    producers: list[QueueProducer] = []
+    for index, entry in enumerate(entries):
+        where = f"queues.producers[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(path, "must be a table", where)
+        for key in entry:
+            if key not in ("binding", "queue", "delivery_delay"):
+                raise ConfigError(path, "unknown producer setting", f"{where}.{key}")
+        name = entry.get("binding")
+        if not isinstance(name, str) or not _BINDING_NAME.match(name):
+            raise ConfigError(path, "must be a valid binding name", f"{where}.binding")
+        if any(producer.binding == name for producer in producers):
+            raise ConfigError(path, f"binding {name} is declared twice", f"{where}.binding")
+        queue = entry.get("queue")
+        if not isinstance(queue, str) or not queue:
+            raise ConfigError(path, "must be a queue name", f"{where}.queue")
+        delay = entry.get("delivery_delay", 0)
+        if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= 43_200:
+            raise ConfigError(path, "must be a number from 0 to 43200", f"{where}.delivery_delay")
+        producers.append(QueueProducer(name, queue, delay))
+    return tuple(producers)
 
 
 def parse_dev_vars(path: Path) -> dict[str, str]:

@@ -138,9 +138,15 @@ def test_a_consumer_without_a_queue_is_named(tmp_path):
     assert problem(tmp_path, text).key == "queues.consumers[0].queue"
 
 
-def test_queue_producers_are_refused_until_emulated(tmp_path):
-    text = BASE + '[[queues.producers]]\nbinding = "Q"\nqueue = "events"\n'
-    assert problem(tmp_path, text).key == "queues.producers"
+def test_queue_producers_are_read(tmp_path):
+    text = BASE + '[[queues.producers]]\nbinding = "Q"\nqueue = "events"\ndelivery_delay = 5\n'
+    (producer,) = load_config(config(tmp_path, text)).queue_producers
+    assert (producer.binding, producer.queue, producer.delivery_delay) == ("Q", "events", 5)
+
+
+def test_a_producer_delivery_delay_out_of_bounds_is_named(tmp_path):
+    text = BASE + '[[queues.producers]]\nbinding = "Q"\nqueue = "e"\ndelivery_delay = 43201\n'
+    assert problem(tmp_path, text).key == "queues.producers[0].delivery_delay"
 
 
 def test_the_version_metadata_binding_is_read(tmp_path):
