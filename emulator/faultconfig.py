@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
+from .edgemodules import reach_edge_modules
 from .errors import ConfigError
 from .faults import KINDS, Fault
 from .tomlfile import read_toml
@@ -47,7 +48,6 @@ MAX_DELAY_MS = 60_000
 MAX_RETRY_AFTER = 86_400
 _INT_KEYS = frozenset({"latency_ms", "jitter_ms", "status", "retry_after"})
 _COLO = re.compile(r"[A-Za-z0-9]{3,4}")
-_PARAMETER = re.compile(r":[A-Za-z_][A-Za-z0-9_]*")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 _Namer = Callable[[str], str]  # a key to the name errors show ("fault[1].status")
@@ -63,33 +63,17 @@ class FaultSpecError(ValueError):
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """The regular expression that fully matches the paths ``pattern`` covers, with the syntax
-    of ``routes.toml`` (docs/routes.md): ``*`` within a segment, ``:name`` for one whole
-    segment, ``**`` as the whole last segment for zero or more; ValueError says what is wrong.
-    """
-    if not pattern.startswith("/"):
-        raise ValueError(f"must start with '/', got {pattern!r}")
-    for char in pattern:
-        if char in "?#":
-            raise ValueError(f"must not contain {char!r}: patterns match the path only")
-        if not "!" <= char <= "~":
-            raise ValueError(
-                f"must be printable ASCII without spaces (percent-encode the rest), got {char!r}"
-            )
-    segments = pattern[1:].split("/")
-    regex = []
-    for position, segment in enumerate(segments, 1):
-        if segment == "**" and position == len(segments):
-            regex.append("(?:/.*)?")
-        elif "**" in segment:
-            raise ValueError("'**' is allowed only as the whole last segment")
-        elif segment.startswith(":"):
-            if _PARAMETER.fullmatch(segment) is None:
-                raise ValueError(f"{segment!r} is not a parameter: ':' must start a name")
-            regex.append("/[^/]+")
-        else:
-            regex.append("/" + "[^/]*".join(re.escape(part) for part in segment.split("*")))
-    return re.compile("".join(regex), re.DOTALL)
+    """The regular expression that fully matches the paths ``pattern`` covers: the edge's own
+    ``routes.toml`` path syntax (docs/routes.md), so a fault and a rule read a pattern alike;
+    ValueError says what is wrong."""
+    reach_edge_modules()
+    from routesyntax import RoutesError
+    from routesyntax import compile_pattern as routes_pattern
+
+    try:
+        return routes_pattern(pattern, "path")
+    except RoutesError as exc:
+        raise ValueError(str(exc).removeprefix("path: ")) from None
 
 
 def parse_faults(document: object, colos: Collection[str]) -> tuple[Fault, ...]:

@@ -17,12 +17,12 @@ import argparse
 import json
 import math
 import re
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from .edgemodules import reach_edge_modules
 from .errors import ConfigError
 from .textfile import read_text
 
@@ -31,10 +31,8 @@ if TYPE_CHECKING:
     from zoneindex import ZoneIndex
     from zones import Zone
 
-__all__ = ["DEFAULT_FILE", "EDGE", "add_zones_command", "render_which", "run_zones"]
+__all__ = ["DEFAULT_FILE", "add_zones_command", "render_which", "run_zones"]
 
-EDGE = Path(__file__).resolve().parent.parent / "edge"
-"""popcache's edge bundle, whose top-level modules hold the zone code."""
 DEFAULT_FILE = "zones.geojson"
 """The static zones file beside main when ``routes.toml`` names none (``[zones] file``)."""
 _Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
@@ -100,9 +98,7 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
 
 def run_zones(args: argparse.Namespace, default_config: Callable[[], Path]) -> int:
     """Run ``popcache zones ...``; ConfigError (exit 2) for unreadable files and bad values."""
-    if str(EDGE) not in sys.path:
-        # The bundle's modules are top-level and import each other by name, as on Cloudflare.
-        sys.path.insert(0, str(EDGE))
+    reach_edge_modules()
     if args.zones_command == "check":
         from zonecheck import check_zones
 
