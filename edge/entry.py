@@ -7,11 +7,19 @@ through ``workers.fetch``, the cache through ``caches.default``, time through ``
 ``ctx.waitUntil``, where the client is through ``request.cf``, and the dynamic zones through
 the KV binding ``[zones]`` names. The front (the proxy and the ``/_edge/`` endpoints) lives
 once per isolate, so request collapsing spans every request and batch the isolate serves.
+
+Events and purges (docs/events.md) reach the runtime through ``EventPorts``, built from the
+env: the ``EVENTS`` queue, the ``EVENT_LEDGER`` KV namespace, the ``EVENTS_SECRET`` (and
+``EVENTS_SECRET_PREVIOUS``), ``ADMIN_TOKEN`` and ``PURGE_API_TOKEN`` secrets, the ``PURGE_API``
+and ``ZONE_ID`` vars, and the ``METRICS`` Analytics Engine dataset for invalidation latency.
+``queue()`` consumes the events queue.
 """
 
 from pathlib import Path
 from typing import Any
 
+from consumer import Delivered
+from eventports import EventPorts, Outgoing, PurgeTarget
 from front import Front
 from geoscope import Geo, geo_from_cf
 from js import Date, caches, console
@@ -143,6 +151,64 @@ def _now() -> float:
     return Date.now() / 1000.0
 
 
+class _Ledger:
+    """The events' ``Ledger`` over a KV namespace."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    async def get(self, key: str) -> str | None:
+        value = await self._namespace.get(key)
+        return value if isinstance(value, str) else None
+
+    async def put(self, key: str, value: str, ttl: int) -> None:
+        await self._namespace.put(key, value, expirationTtl=ttl)
+
+
+def _sender(queue: Any) -> Any:
+    async def send(messages: list[Outgoing]) -> None:
+        batch = [
+            {"body": message.body, "contentType": "json", "delaySeconds": message.delay}
+            for message in messages
+        ]
+        await queue.sendBatch(batch)
+
+    return send
+
+
+def _recorder(dataset: Any) -> Any:
+    def record(kind: str, seconds: float) -> None:
+        print(f'{{"invalidation":"{kind}","seconds":{seconds:.6f}}}')
+        if dataset is not None:
+            point = {"blobs": ["invalidation", kind], "doubles": [seconds], "indexes": [kind]}
+            dataset.writeDataPoint(point)
+
+    return record
+
+
+def _secrets(env: Any, *names: str) -> tuple[str, ...]:
+    values = (getattr(env, name, None) for name in names)
+    return tuple(value for value in values if isinstance(value, str) and value)
+
+
+def _event_ports(env: Any) -> EventPorts:
+    """What the event endpoints and the consumer may use of this env (absent parts: None)."""
+    api, zone = getattr(env, "PURGE_API", None), getattr(env, "ZONE_ID", None)
+    token = _secrets(env, "PURGE_API_TOKEN")
+    target = PurgeTarget(api, zone, token[0]) if api and zone and token else None
+    queue, ledger = getattr(env, "EVENTS", None), getattr(env, "EVENT_LEDGER", None)
+    return EventPorts(
+        _now,
+        send=_sender(queue) if queue is not None else None,
+        ledger=_Ledger(ledger) if ledger is not None else None,
+        secrets=_secrets(env, "EVENTS_SECRET", "EVENTS_SECRET_PREVIOUS"),
+        admin_tokens=_secrets(env, "ADMIN_TOKEN"),
+        purge=target,
+        fetch=_origin,
+        record=_recorder(getattr(env, "METRICS", None)),
+    )
+
+
 class Default(WorkerEntrypoint):
     async def fetch(self, request: Request) -> Response:
         version = getattr(self.env, "CF_VERSION_METADATA", None)
@@ -155,10 +221,36 @@ class Default(WorkerEntrypoint):
             method, incoming.url, headers, body, headers.get("cf-connecting-ip")
         )
         runtime = Runtime(
-            _origin, _CacheStore(caches.default), _now, self.ctx.waitUntil, _zone_reader(self.env)
+            _origin,
+            _CacheStore(caches.default),
+            _now,
+            self.ctx.waitUntil,
+            _zone_reader(self.env),
+            _event_ports(self.env),
         )
         # A request from outside Cloudflare's edge (a test, a service binding) has no cf.
         geo = _geo(getattr(incoming, "cf", None))
         response = await front.handle(edge_request, runtime, geo)
         body = response.body or None  # 204/304 and HEAD answers have a null body
         return Response(body, status=response.status, headers=list(response.headers))
+
+    async def queue(self, batch: Any, env: Any, ctx: Any) -> None:
+        """Consume the events queue: purge, then tell the queue what was done with each."""
+        version = getattr(env, "CF_VERSION_METADATA", None)
+        front = _front(env.ORIGIN, version.id if version is not None else "dev")
+        messages = list(batch.messages)
+        delivered = [
+            Delivered(message.id, _plain(message.body), message.attempts) for message in messages
+        ]
+        decisions = await front.consumer.consume(delivered, _event_ports(env))
+        for message in messages:
+            if message.id in decisions.retried:
+                delay = decisions.retried[message.id]
+                message.retry() if delay is None else message.retry(delaySeconds=delay)
+            else:
+                message.ack()
+
+
+def _plain(body: Any) -> Any:
+    """A message body as Python data (a JS object comes as a proxy with ``to_py``)."""
+    return body.to_py() if hasattr(body, "to_py") else body

@@ -10,7 +10,7 @@ none. What the edge knows about an entry travels with it in one field of the sto
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from cachecontrol import RequestCaching, ResponseCaching
@@ -34,6 +34,7 @@ HEURISTICALLY_CACHEABLE = frozenset({200, 203, 204, 206, 300, 301, 308, 404, 405
 # An entry with a validator stays this long past its staleness allowances, so the next miss
 # can revalidate with a conditional request instead of a full one.
 VALIDATOR_RETENTION = 3600.0
+_JUST_BEFORE = 0.001  # seconds: stale, yet inside any stale-while-revalidate window
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,12 @@ class Stored:
     def ttl(self, now: float) -> float:
         """Seconds of freshness left; negative once stale."""
         return self.fresh - self.age(now)
+
+    def invalidated(self, now: float) -> Stored:
+        """The record as a soft purge leaves it: stale from just before ``now``, so
+        stale-while-revalidate and stale-if-error count from the purge, as Cloudflare's
+        invalidation has them, and an entry without them is revalidated first."""
+        return replace(self, fresh=min(self.fresh, self.age(now) - _JUST_BEFORE))
 
     def may_serve_on_error(self, now: float) -> bool:
         """Within stale-if-error (RFC 5861 §4)."""

@@ -1,8 +1,10 @@
 """The edge's front: its own endpoints under ``/_edge/``, every other request to the proxy.
 
 ``/_edge/`` belongs to the edge on every storefront host: ``POST /_edge/batch`` (``batch``),
-``GET /_edge/views/<name>`` (``views``), and a 404 for anything else there, so a storefront
-path can never be mistaken for one of them or reach the origin under that prefix.
+``GET /_edge/views/<name>`` (``views``), ``POST /_edge/events`` (``intake``), ``POST
+/_edge/purge`` (``adminpurge``), and a 404 for anything else there, so a storefront path can
+never be mistaken for one of them or reach the origin under that prefix. The front also holds
+the isolate's events consumer, which ``queue()`` hands each batch to.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from __future__ import annotations
 import re
 import string
 
+from adminpurge import ADMIN_PURGE_PATH, AdminPurge
 from batch import BatchEndpoint
+from consumer import Consumer
+from eventports import EventPorts
 from geoscope import Geo
+from intake import EVENTS_PATH, EventsEndpoint
 from messages import EdgeRequest, EdgeResponse
 from problem import problem
 from proxy import Proxy, Runtime
@@ -42,6 +48,9 @@ class Front:
         self.proxy = Proxy(routes, origin=origin, version=version, zones=zones)
         self.batch = BatchEndpoint(self.proxy, routes.batch)
         self.views = ViewEndpoint(self.proxy, routes.views, routes.batch.prefixes)
+        self.events = EventsEndpoint(routes.events)
+        self.consumer = Consumer(routes.events, routes.purge)
+        self.purge = AdminPurge(routes.purge, self.consumer.bucket)
 
     async def handle(
         self, request: EdgeRequest, runtime: Runtime, geo: Geo | None = None
@@ -61,4 +70,8 @@ class Front:
             return await self.batch.handle(request, runtime, geo or _NOWHERE)
         if path.startswith(VIEWS_PREFIX):
             return await self.views.handle(request, runtime, geo or _NOWHERE)
+        if path in (EVENTS_PATH, ADMIN_PURGE_PATH):
+            ports = runtime.events or EventPorts(runtime.now)
+            endpoint = self.events if path == EVENTS_PATH else self.purge
+            return await endpoint.handle(request, ports)
         return problem(404, f"{path[:200]!r} is not an edge endpoint", field="url")

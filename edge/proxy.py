@@ -28,9 +28,11 @@ from cachekey import (
 from cachestatus import CacheStatus
 from collapse import Collapser
 from conditional import CLIENT_CONDITIONALS, validators
+from eventports import EventPorts
 from flight import Outcome, Stale, Trip, fly
 from freshness import STORED_FIELD, Lookup, Stored, lookup
 from geoscope import GLOBAL, Geo, Scope, pick
+from groups import send_groups
 from health import KeyGate, OriginHealth
 from memo import Memo
 from messages import EdgeRequest, EdgeResponse
@@ -41,7 +43,8 @@ from problem import origin_failure, origin_resting, problem
 from race import Budget, budget_for, within
 from respond import finish, from_origin, from_store, keep_from_shared_caches
 from routes import ClassPolicy, Routes, Rule
-from store import Store, match_quietly, quietly
+from store import CACHE_STATUS_FIELD, INVALIDATED, Store, match_quietly, quietly
+from tags import invalidated_groups
 from upstream import (
     Origin,
     OriginError,
@@ -75,6 +78,8 @@ class Runtime:
     wait_until: Callable[[Awaitable[Any]], None]
     zones: ZoneRead | None = None
     """Reads the dynamic zones from KV; None when the Worker has no such binding."""
+    events: EventPorts | None = None
+    """The events queue and purge API; None when the Worker has neither."""
 
 
 @dataclass(slots=True)
@@ -267,13 +272,19 @@ class Proxy:
             key = self._key(ask.url, ask.rule, ask.scope.id, variant)
             entry = await match_quietly(runtime.store, key)
         record = self._record(entry.headers.get(STORED_FIELD)) if entry is not None else None
+        now = runtime.now()
+        if (
+            record is not None
+            and entry is not None
+            and entry.headers.get(CACHE_STATUS_FIELD) == INVALIDATED
+        ):
+            record = record.invalidated(now)
         if entry is None or record is None:
             # RFC 9211 §2.2: "miss" when something was stored but is of no use (damaged).
             ask.status.fwd = (
                 "miss" if entry is not None else "vary-miss" if variants is not None else "uri-miss"
             )
             return await self._fly(ask, runtime, caching, None, variants=variants)
-        now = runtime.now()
         state = lookup(record, now, caching)
         if state is Lookup.FRESH:
             ask.status.hit, ask.status.ttl = True, record.ttl(now)
@@ -461,6 +472,9 @@ class Proxy:
         response = await self._pass(ask, runtime, "method")
         if ask.request.method in _SAFE_METHODS or not 200 <= response.status < 400:
             return response
+        groups = invalidated_groups(response.headers.get("cache-group-invalidation"))
+        if groups and runtime.events is not None and runtime.events.send is not None:
+            runtime.wait_until(send_groups(runtime.events, groups))
         targets = [ask.request.url]
         for name in ("location", "content-location"):
             if (value := response.headers.get(name)) is not None:

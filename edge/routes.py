@@ -16,6 +16,7 @@ from typing import Literal, TypeVar, get_args
 
 from backpressure import BackpressureSettings, parse_backpressure
 from batchconfig import BatchSettings, parse_batch
+from eventconfig import EventSettings, PurgeSettings, parse_events, parse_purge
 from routesyntax import (
     RoutesError,
     check_json,
@@ -193,6 +194,10 @@ class Routes:
     """The ``[views.<name>]`` tables, served at ``/_edge/views/<name>`` (docs/views.md)."""
     backpressure: BackpressureSettings = BackpressureSettings()
     """The ``[backpressure]`` table (docs/placeholders.md)."""
+    events: EventSettings = EventSettings()
+    """The ``[events]`` table: intake of ``POST /_edge/events`` and its purges (docs/events.md)."""
+    purge: PurgeSettings = PurgeSettings()
+    """The ``[purge]`` table: the purge API's plan and call size (docs/events.md)."""
 
     def match(self, method: str, path: str) -> Rule:
         """The first rule whose pattern matches ``path`` (no query) and whose methods include
@@ -219,7 +224,17 @@ def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
     document = parse_toml(text, source)
     check_keys(
         document,
-        ("settings", "classes", "rule", "zones", "batch", "views", "backpressure"),
+        (
+            "settings",
+            "classes",
+            "rule",
+            "zones",
+            "batch",
+            "views",
+            "backpressure",
+            "events",
+            "purge",
+        ),
         f"{source}: top level",
     )
     settings = _settings(document.get("settings", {}), f"{source}: [settings]")
@@ -231,7 +246,9 @@ def load_routes(text: str, source: str = "edge/routes.toml") -> Routes:
     batch = parse_batch(document.get("batch", {}), f"{source}: [batch]")
     views = parse_views(document.get("views", {}), source, batch.prefixes)
     pressure = parse_backpressure(document.get("backpressure", {}), f"{source}: [backpressure]")
-    return Routes(rules, default, settings, classes, zones, batch, views, pressure)
+    events = parse_events(document.get("events", {}), f"{source}: [events]")
+    purge = parse_purge(document.get("purge", {}), f"{source}: [purge]")
+    return Routes(rules, default, settings, classes, zones, batch, views, pressure, events, purge)
 
 
 def _settings(value: object, where: str) -> Settings:

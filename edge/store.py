@@ -4,6 +4,11 @@ The entry adapter implements it over ``caches.default``; tests and the in-proces
 can give a dictionary. Keys are absolute URLs (``cachekey.cache_key``); responses are the
 proxy's own ``EdgeResponse``. The Cache API decides retention from the stored response's
 ``Cache-Control`` and keeps its ``Cache-Tag`` for purging by tag.
+
+An entry a soft purge (Cloudflare's ``invalidate_cache``) marked stale comes back from
+``match`` with ``CF-Cache-Status: STALE`` (``INVALIDATED``) instead of ``HIT``: the emulator
+says so; what production's Cache API answers for such an entry is not documented
+(docs/events.md), and there it reads as a plain hit.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from typing import Protocol
 
 from messages import EdgeResponse
 
-__all__ = ["Store", "match_quietly", "quietly"]
+__all__ = ["CACHE_STATUS_FIELD", "INVALIDATED", "Store", "match_quietly", "quietly"]
+
+CACHE_STATUS_FIELD = "cf-cache-status"
+INVALIDATED = "STALE"
 
 
 class Store(Protocol):

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_TAGS_HEADER_BYTES",
     "MAX_TAG_BYTES",
     "TAG_HEADERS",
+    "invalidated_groups",
     "response_tags",
     "tag_header",
 ]
@@ -60,6 +61,12 @@ def response_tags(
 def tag_header(tags: Iterable[str]) -> str:
     """The Cache-Tag value the edge stores with an entry: ``tags`` joined with commas."""
     return ",".join(tags)
+
+
+def invalidated_groups(value: str | None) -> tuple[str, ...]:
+    """The groups a ``Cache-Group-Invalidation`` field names (RFC 9875 §3: the Cache-Groups
+    syntax), as the tags they were stored under; empty when it does not parse."""
+    return tuple(dict.fromkeys(_normalised(_cache_groups(value))))
 
 
 def _candidates(

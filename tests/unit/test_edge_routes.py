@@ -372,7 +372,7 @@ def test_a_toml_syntax_error_names_its_line(text, message):
         (
             "[zzz]",
             "f.toml: top level: unknown key 'zzz' "
-            "(expected settings, classes, rule, zones, batch, views, backpressure)",
+            "(expected settings, classes, rule, zones, batch, views, backpressure, events, purge)",
         ),
         ("[settings]\nvery = []", "f.toml: [settings]: unknown key 'very' (did you mean 'vary'?)"),
         (
