@@ -10,6 +10,10 @@ the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloud
 - ``/cdn-cgi/popcache/faults``: ``GET`` shows the faults injected on the way to the origin,
   ``PUT`` replaces them (:mod:`emulator.faultconfig`'s schema, as JSON); a bad body is a 400
   problem naming the field and changes nothing.
+- ``/cdn-cgi/popcache/client/v4/zones/<zone>/purge_cache`` (and ``invalidate_cache``): Cloudflare's
+  zone purge API, applied to every PoP's caches (:mod:`emulator.purgeapi`); ``GET
+  /cdn-cgi/popcache/purges`` lists the purges made.
+- ``/cdn-cgi/popcache/metrics``: the emulator's figures for Prometheus (:mod:`emulator.metrics`).
 
 A response whose body an injected ``reset`` broke off (:class:`emulator.faults.BodyResetResponse`)
 reaches the client as it would through Cloudflare: headers, part of the body, a closed
@@ -28,12 +32,15 @@ from typing import Any
 from aiohttp import web
 
 from .anycast import place
+from .bodies import TooLarge, read_within
 from .cf import cf_properties
 from .errors import PROBLEM_JSON, ProblemError
 from .faultconfig import FaultSpecError, parse_faults
 from .faults import BodyResetResponse, FaultInjector
 from .geo import CityIndex
+from .metrics import CONTENT_TYPE, METRICS_ENDPOINT
 from .pop import Pop, error_response
+from .purgeapi import PURGE_API_PATH, PURGES_ENDPOINT, PurgeApi, purges_response
 from .runtime.cache_http import normalize_url
 from .runtime.headers import JsHeaders
 from .runtime.http import JsRequest, JsResponse
@@ -62,7 +69,6 @@ _BODYLESS = frozenset({"GET", "HEAD"})
 MAX_BODY = 100 * 1024 * 1024
 """Cloudflare's request body limit on the Free and Pro plans; past it Cloudflare answers 413
 before any Worker runs (developers.cloudflare.com/workers/platform/limits/)."""
-_CHUNK = 64 * 1024
 FAULTS_ENDPOINT = "/cdn-cgi/popcache/faults"
 # Request headers Cloudflare's edge sets itself (a client's own values are replaced, except
 # X-Forwarded-For, which it appends the client's address to).
@@ -119,9 +125,13 @@ class FrontDoor:
         cities: Callable[[], CityIndex | None],
         now_ms: Callable[[], float],
         faults: FaultInjector,
+        purge_api: PurgeApi | None = None,
+        metrics: Callable[[], bytes] | None = None,
     ) -> None:
         self._topology = topology
+        self._metrics = metrics
         self._faults = faults
+        self._purge_api = purge_api
         self._pops = pops
         self._cities = cities
         self._now_ms = now_ms
@@ -241,6 +251,22 @@ class FrontDoor:
             return await self._scheduled(request, pop, ray)
         if request.path == FAULTS_ENDPOINT:
             return await self._fault_endpoint(request, pop.colo, ray)
+        if request.path == METRICS_ENDPOINT and self._metrics is not None:
+            if request.method not in ("GET", "HEAD"):
+                return self._problem(
+                    ProblemError(
+                        405, "Method Not Allowed", f"{METRICS_ENDPOINT} takes GET", "method"
+                    ),
+                    pop.colo,
+                )
+            text = self._metrics()
+            return _stamped(web.Response(body=text, headers={"Content-Type": CONTENT_TYPE}), ray)
+        purge_api = self._purge_api
+        if purge_api is not None:
+            if request.path.startswith(PURGE_API_PATH + "/"):
+                return _stamped(await purge_api.handle(request), ray)
+            if request.path == PURGES_ENDPOINT:
+                return self._purges_endpoint(request, purge_api, pop.colo, ray)
         return self._problem(
             ProblemError(404, "Not found", f"{request.path} is not an emulator endpoint", "path"),
             pop.colo,
@@ -299,6 +325,25 @@ class FrontDoor:
             },
         )
 
+    def _purges_endpoint(
+        self, request: web.BaseRequest, purge_api: PurgeApi, colo: str, ray: str
+    ) -> web.Response:
+        """``GET`` the purge log, newest first."""
+        if request.method not in ("GET", "HEAD"):
+            refused = self._problem(
+                ProblemError(405, "Method Not Allowed", f"{PURGES_ENDPOINT} takes GET", "method"),
+                colo,
+            )
+            refused.headers["Allow"] = "GET"
+            return refused
+        return _stamped(purges_response(purge_api.purges), ray)
+
+
+def _stamped(response: web.Response, ray: str) -> web.Response:
+    response.headers["CF-Ray"] = ray
+    response.headers["Server"] = SERVER
+    return response
+
 
 def _json_body(body: bytes) -> object:
     try:
@@ -311,15 +356,12 @@ def _json_body(body: bytes) -> object:
 
 async def _read_body(request: web.BaseRequest) -> bytes:
     """The request body, up to ``MAX_BODY`` (aiohttp's own 1 MiB cap is not Cloudflare's)."""
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(_CHUNK):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ProblemError(
-                413,
-                "Content Too Large",
-                f"the request body is larger than Cloudflare's {MAX_BODY // 2**20} MiB limit",
-                "body",
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_within(request, MAX_BODY)
+    except TooLarge:
+        raise ProblemError(
+            413,
+            "Content Too Large",
+            f"the request body is larger than Cloudflare's {MAX_BODY // 2**20} MiB limit",
+            "body",
+        ) from None

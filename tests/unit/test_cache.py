@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
@@ -17,6 +18,8 @@ from emulator.runtime.cache import (
     is_storable,
     parse_cache_control,
     parse_cache_tags,
+    parse_purge_host,
+    parse_purge_prefix,
     ttl_of,
 )
 from emulator.runtime.cache_http import (
@@ -137,6 +140,177 @@ async def test_purge_tags_drops_entries_carrying_any_tag_without_regard_to_case(
 async def test_purge_tags_refuses_a_bare_string(caches: CacheStorage) -> None:
     with pytest.raises(TypeError, match=r"iterable of strings"):
         caches.purge_tags("catalog")
+
+
+async def test_purge_hosts_drops_every_entry_on_the_host_whatever_its_path(
+    caches: CacheStorage,
+) -> None:
+    await caches.default.put(URL, cacheable())
+    await (await caches.open("pages")).put("https://shop.example/", cacheable())
+    await caches.default.put("https://other.example/products/1", cacheable())
+
+    assert caches.purge_hosts(["SHOP.example"]) == 2
+    assert await caches.default.match("https://other.example/products/1") is not None
+
+
+async def test_a_purged_host_with_a_port_matches_that_port_only(caches: CacheStorage) -> None:
+    await caches.default.put("http://127.0.0.1:8787/a", cacheable())
+    await caches.default.put("http://127.0.0.1:9000/a", cacheable())
+
+    assert caches.purge_hosts(["127.0.0.1:8787"]) == 1
+    assert await caches.default.match("http://127.0.0.1:9000/a") is not None
+
+
+async def test_a_purged_host_without_a_port_matches_any_port(caches: CacheStorage) -> None:
+    await caches.default.put("http://127.0.0.1:8787/a", cacheable())
+    await caches.default.put("http://127.0.0.1/a", cacheable())
+
+    assert caches.purge_hosts(["127.0.0.1"]) == 2
+
+
+async def test_purge_prefixes_drops_the_path_and_what_is_below_it(caches: CacheStorage) -> None:
+    for path in ("/foo", "/foo/bar", "/foo?page=2", "/foo/bar/baz.jpg"):
+        await caches.default.put(f"https://shop.example{path}", cacheable())
+
+    assert caches.purge_prefixes(["shop.example/foo"]) == 4
+    assert caches.entry_count() == 0
+
+
+async def test_a_prefix_ends_at_a_path_segment_boundary(caches: CacheStorage) -> None:
+    await caches.default.put("https://shop.example/foobar", cacheable())
+    await caches.default.put("https://shop.example/foo/bar", cacheable())
+
+    assert caches.purge_prefixes(["shop.example/foo"]) == 1
+    assert await caches.default.match("https://shop.example/foobar") is not None
+
+
+async def test_a_prefix_ending_in_a_slash_spares_the_directory_itself(
+    caches: CacheStorage,
+) -> None:
+    await caches.default.put("https://shop.example/foo", cacheable())
+    await caches.default.put("https://shop.example/foo/bar", cacheable())
+
+    assert caches.purge_prefixes(["shop.example/foo/"]) == 1
+    assert await caches.default.match("https://shop.example/foo") is not None
+
+
+async def test_a_bare_host_prefix_drops_the_whole_host(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable())
+    await caches.default.put("https://other.example/products/1", cacheable())
+
+    assert caches.purge_prefixes(["shop.example"]) == 1
+
+
+async def test_a_prefix_is_normalised_like_a_key(caches: CacheStorage) -> None:
+    await caches.default.put("https://shop.example/caf%C3%A9/menu", cacheable())
+
+    assert caches.purge_prefixes(["Shop.Example/a/../café"]) == 1
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["https://shop.example/foo", "shop.example/foo?a=b", "shop.example/foo#bar", "", "/foo"],
+)
+def test_a_prefix_with_a_scheme_query_fragment_or_no_host_is_refused(prefix: str) -> None:
+    with pytest.raises(TypeError):
+        parse_purge_prefix(prefix)
+
+
+@pytest.mark.parametrize(
+    "host", ["shop.example/foo", "https://shop.example", "shop example", "", "a:b", "u@host"]
+)
+def test_a_host_with_a_path_scheme_space_or_bad_port_is_refused(host: str) -> None:
+    with pytest.raises(TypeError):
+        parse_purge_host(host)
+
+
+@given(st.text(max_size=40))
+def test_parsing_a_purge_host_or_prefix_raises_nothing_but_type_error(value: str) -> None:
+    for parse in (parse_purge_host, parse_purge_prefix):
+        with contextlib.suppress(TypeError):
+            parse(value)
+
+
+# --- invalidation (soft purge) --------------------------------------------------------------
+
+
+async def test_an_invalidated_entry_is_still_matched_but_stale(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable("kept", cache_tag="catalog"))
+
+    assert caches.invalidate_tags(["catalog"]) == 1
+    stale = await caches.default.match(URL)
+    assert stale is not None
+    assert stale.headers.get("cf-cache-status") == "STALE"
+    assert await stale.text() == "kept"
+
+
+async def test_invalidating_keeps_the_entry_counted(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable(cache_tag="catalog"))
+    caches.invalidate_tags(["catalog"])
+
+    assert caches.entry_count() == 1
+
+
+async def test_a_put_after_invalidation_is_fresh_again(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable("old"))
+    caches.invalidate_urls([URL])
+    await caches.default.put(URL, cacheable("new"))
+
+    hit = await caches.default.match(URL)
+    assert hit is not None
+    assert hit.headers.get("cf-cache-status") == "HIT"
+    assert await hit.text() == "new"
+
+
+async def test_invalidating_an_entry_twice_counts_it_once(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable())
+
+    assert caches.invalidate_everything() == 1
+    assert caches.invalidate_everything() == 0
+
+
+async def test_a_hard_purge_drops_an_invalidated_entry(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable(cache_tag="catalog"))
+    caches.invalidate_tags(["catalog"])
+
+    assert caches.purge_tags(["catalog"]) == 1
+    assert await caches.default.match(URL) is None
+
+
+async def test_an_invalidated_entry_still_expires(caches: CacheStorage, clock: FakeClock) -> None:
+    await caches.default.put(URL, cacheable(cache_control="max-age=10"))
+    caches.invalidate_urls([URL])
+    clock.advance(10)
+
+    assert await caches.default.match(URL) is None
+
+
+async def test_invalidation_marks_only_what_it_selects(caches: CacheStorage) -> None:
+    await caches.default.put("https://shop.example/foo/1", cacheable())
+    await caches.default.put("https://shop.example/bar/1", cacheable())
+
+    assert caches.invalidate_prefixes(["shop.example/foo"]) == 1
+    fresh = await caches.default.match("https://shop.example/bar/1")
+    assert fresh is not None
+    assert fresh.headers.get("cf-cache-status") == "HIT"
+
+
+async def test_invalidate_hosts_marks_every_cache_on_the_host(caches: CacheStorage) -> None:
+    await caches.default.put(URL, cacheable())
+    await (await caches.open("pages")).put(URL, cacheable())
+
+    assert caches.invalidate_hosts(["shop.example"]) == 2
+
+
+async def test_a_conditional_match_of_an_invalidated_entry_is_a_stale_304(
+    caches: CacheStorage,
+) -> None:
+    await caches.default.put(URL, cacheable(etag='"v1"'))
+    caches.invalidate_everything()
+
+    answer = await caches.default.match(get(if_none_match='"v1"'))
+    assert answer is not None
+    assert (answer.status, answer.headers.get("cf-cache-status")) == (304, "STALE")
 
 
 # --- keys -----------------------------------------------------------------------------------
