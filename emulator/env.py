@@ -3,7 +3,8 @@
 As on the real runtime, a missing name raises ``AttributeError``; a string var is a ``str``, a
 TOML table var is a JS object (attributes, ``to_py()``), and each KV binding is a namespace over
 the emulator's one KV store, shared by every PoP (KV is global on Cloudflare); so is each queue
-producer binding over the emulator's one queue store.
+producer binding over the emulator's one queue store, and each Analytics Engine dataset over
+its one store of data points.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .clock import Clock
+from .datapoints import DataPoints
 from .queuestore import QueueStore
+from .runtime.analytics import WorkerDataset
 from .runtime.jsproxy import JsObject
 from .runtime.kv import KVNamespace, KVStore
 from .runtime.queues import WorkerQueue
@@ -50,9 +53,12 @@ def build_env(
     overrides: Mapping[str, str] | None = None,
     version: JsObject | None = None,
     queues: QueueStore | None = None,
+    datapoints: DataPoints | None = None,
+    colo: str = "",
 ) -> Env:
-    """The env of one isolate; ``version`` is the ``[version_metadata]`` binding's value and
-    ``queues`` where producer bindings store messages (a private in-memory store if None)."""
+    """The env of one isolate (on PoP ``colo``); ``version`` is the ``[version_metadata]``
+    binding's value, ``queues`` where producer bindings store messages and ``datapoints`` where
+    Analytics Engine datasets keep theirs (private in-memory stores if None)."""
     bindings: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
     bindings.update(config.secrets)
     bindings.update(overrides or {})
@@ -62,6 +68,9 @@ def build_env(
         )
     for namespace in config.kv_namespaces:
         bindings[namespace.binding] = KVNamespace(kv, namespace.id, clock)
+    for dataset in config.datasets:
+        datapoints = datapoints if datapoints is not None else DataPoints()
+        bindings[dataset.binding] = WorkerDataset(datapoints, dataset.dataset, clock, colo)
     if config.queue_producers and queues is None:
         queues = QueueStore()
     # workerd's default message format: JSON with this flag, structured clone (v8) without.

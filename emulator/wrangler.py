@@ -2,7 +2,8 @@
 
 Follows https://developers.cloudflare.com/workers/wrangler/configuration/ for the keys popcache
 supports: ``name``, ``main``, ``compatibility_date``, ``compatibility_flags``, ``[vars]``,
-``[[kv_namespaces]]``, ``[version_metadata]`` and ``[triggers] crons``; secrets come from
+``[[kv_namespaces]]``, ``[[queues.*]]``, ``[[analytics_engine_datasets]]``,
+``[version_metadata]`` and ``[triggers] crons``; secrets come from
 ``.dev.vars`` beside the file, as ``wrangler dev`` reads them. Every problem raises
 :class:`ConfigError` naming the file and key. A binding type popcache does not emulate is an
 error, never silently ignored; an unexpected plain field is a warning, as wrangler's.
@@ -21,6 +22,7 @@ from .errors import ConfigError
 from .tomlfile import read_toml
 
 __all__ = [
+    "DatasetBinding",
     "KVBinding",
     "QueueConsumer",
     "QueueProducer",
@@ -47,6 +49,7 @@ KNOWN_FIELDS = frozenset(
         "triggers",
         "vars",
         "kv_namespaces",
+        "analytics_engine_datasets",
         "version_metadata",
         "build",
         "rules",
@@ -77,7 +80,6 @@ UNSUPPORTED_BINDINGS = frozenset(
         "d1_databases",
         "durable_objects",
         "services",
-        "analytics_engine_datasets",
         "ai",
         "vectorize",
         "hyperdrive",
@@ -104,6 +106,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class KVBinding:
     binding: str
     id: str
+
+
+@dataclass(frozen=True)
+class DatasetBinding:
+    """An ``[[analytics_engine_datasets]]`` entry: ``env.<binding>`` writes to ``dataset``."""
+
+    binding: str
+    dataset: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,7 @@ class WorkerConfig:
     vars: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     kv_namespaces: tuple[KVBinding, ...] = ()
+    datasets: tuple[DatasetBinding, ...] = ()
     crons: tuple[str, ...] = ()
     queue_consumers: tuple[QueueConsumer, ...] = ()
     queue_producers: tuple[QueueProducer, ...] = ()
@@ -160,7 +171,8 @@ def load_config(path: Path) -> WorkerConfig:
             raise ConfigError(
                 path,
                 "binding type not supported by popcache "
-                "(supported: vars, kv_namespaces, version_metadata)",
+                "(supported: vars, kv_namespaces, queues, analytics_engine_datasets, "
+                "version_metadata)",
                 key,
             )
         if key not in KNOWN_FIELDS:
@@ -183,6 +195,7 @@ def load_config(path: Path) -> WorkerConfig:
         vars=_vars(path, raw),
         secrets=parse_dev_vars(path.parent / ".dev.vars"),
         kv_namespaces=_kv(path, raw),
+        datasets=_datasets(path, raw),
         crons=_crons(path, raw),
         queue_consumers=_queue_consumers(path, raw),
         queue_producers=_queue_producers(path, raw),
@@ -237,24 +250,42 @@ def _vars(path: Path, raw: dict[str, Any]) -> dict[str, Any]:
     return dict(values)
 
 
-def _kv(path: Path, raw: dict[str, Any]) -> tuple[KVBinding, ...]:
-    entries = raw.get("kv_namespaces", [])
+def _binding_tables(path: Path, raw: dict[str, Any], key: str) -> list[tuple[str, Any, str]]:
+    """Each ``[[key]]`` table as (where, table, binding name), names valid and unique."""
+    entries = raw.get(key, [])
     if not isinstance(entries, list):
-        raise ConfigError(path, "must be an array of tables ([[kv_namespaces]])", "kv_namespaces")
-    bindings: list[KVBinding] = []
+        raise ConfigError(path, f"must be an array of tables ([[{key}]])", key)
+    found: list[tuple[str, Any, str]] = []
     for index, entry in enumerate(entries):
-        where = f"kv_namespaces[{index}]"
+        where = f"{key}[{index}]"
         if not isinstance(entry, dict):
             raise ConfigError(path, "must be a table", where)
         name = entry.get("binding")
         if not isinstance(name, str) or not _BINDING_NAME.match(name):
             raise ConfigError(path, "must be a valid binding name", f"{where}.binding")
-        if any(binding.binding == name for binding in bindings):
+        if any(seen == name for _, _, seen in found):
             raise ConfigError(path, f"binding {name} is declared twice", f"{where}.binding")
+        found.append((where, entry, name))
+    return found
+
+
+def _kv(path: Path, raw: dict[str, Any]) -> tuple[KVBinding, ...]:
+    bindings: list[KVBinding] = []
+    for where, entry, name in _binding_tables(path, raw, "kv_namespaces"):
         namespace_id = entry.get("id", entry.get("preview_id", name))
         if not isinstance(namespace_id, str) or not namespace_id:
             raise ConfigError(path, "must be a non-empty string", f"{where}.id")
         bindings.append(KVBinding(name, namespace_id))
+    return tuple(bindings)
+
+
+def _datasets(path: Path, raw: dict[str, Any]) -> tuple[DatasetBinding, ...]:
+    bindings: list[DatasetBinding] = []
+    for where, entry, name in _binding_tables(path, raw, "analytics_engine_datasets"):
+        dataset = entry.get("dataset", name)  # wrangler: the binding's name when left out
+        if not isinstance(dataset, str) or not dataset:
+            raise ConfigError(path, "must be a non-empty string", f"{where}.dataset")
+        bindings.append(DatasetBinding(name, dataset))
     return tuple(bindings)
 
 

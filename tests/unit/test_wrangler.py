@@ -159,3 +159,34 @@ def test_the_version_metadata_binding_is_read(tmp_path):
 def test_a_version_metadata_without_a_binding_name_is_named(tmp_path):
     error = problem(tmp_path, BASE + "[version_metadata]\n")
     assert error.key == "version_metadata.binding"
+
+
+def test_analytics_engine_datasets_are_read_with_the_binding_as_default_dataset(tmp_path):
+    loaded = load_config(
+        config(
+            tmp_path,
+            BASE + '[[analytics_engine_datasets]]\nbinding = "M"\ndataset = "popcache"\n'
+            '[[analytics_engine_datasets]]\nbinding = "N"\n',
+        )
+    )
+    assert [(d.binding, d.dataset) for d in loaded.datasets] == [("M", "popcache"), ("N", "N")]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            '[[analytics_engine_datasets]]\nbinding = "bad name"\n',
+            "analytics_engine_datasets[0].binding",
+        ),
+        (
+            '[[analytics_engine_datasets]]\nbinding = "M"\ndataset = ""\n',
+            "analytics_engine_datasets[0].dataset",
+        ),
+        ("analytics_engine_datasets = 3\n", "analytics_engine_datasets"),
+    ],
+)
+def test_a_bad_analytics_engine_dataset_is_named(tmp_path, text, key):
+    assert problem(tmp_path, BASE + text).key == key.replace(
+        "DATASET", "analytics_engine_datasets[0]"
+    )
