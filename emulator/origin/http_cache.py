@@ -3,7 +3,8 @@
 Each response belongs to one content class and carries that class's ``Cache-Control``
 (RFC 9111 §5.2.2, RFC 5861 for the ``stale-*`` extensions). Cacheable responses also carry a
 strong ``ETag`` (a hash of the body) and ``Last-Modified``, and a ``Cache-Tag`` list that names
-what they show, so an edge can purge them by tag.
+what they show, so an edge can purge them by tag. Responses to unsafe requests that change what
+cached responses show name the tags to drop in ``Cache-Group-Invalidation`` (RFC 9875 §3).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ __all__ = [
     "HOT_INVENTORY",
     "HOT_PRICES",
     "HOT_ZONE_INVENTORY",
+    "MAX_CACHE_TAG_BYTES",
     "NO_STORE",
     "WARM_CATALOG",
     "WARM_RECOMMENDATIONS",
     "CachePolicy",
+    "cache_groups_header",
     "cache_tag_header",
     "http_date",
     "is_not_modified",
@@ -54,6 +57,10 @@ COLD_PAGE = CachePolicy("cold", "public, max-age=86400, stale-if-error=604800")
 BYPASS = CachePolicy("bypass", "private, no-store")  # personal data
 NO_STORE = CachePolicy("none", "no-store")  # health, admin, errors
 
+MAX_CACHE_TAG_BYTES = 15 * 1024
+"""Cloudflare keeps at most 16 KB of Cache-Tag per response; the edge adds its own tags
+(``class:``, ``zone:``) in front of the origin's, so the origin leaves it 1 KB."""
+
 _ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
 
 
@@ -67,9 +74,36 @@ def http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
-def cache_tag_header(tags: Iterable[str]) -> str:
-    """Tags joined for Cloudflare's ``Cache-Tag`` header, duplicates dropped, order kept."""
-    return ",".join(dict.fromkeys(tags))
+def cache_tag_header(tags: Iterable[str], limit: int = MAX_CACHE_TAG_BYTES) -> str:
+    """Tags joined for Cloudflare's ``Cache-Tag`` header, duplicates dropped, order kept.
+
+    Tags stop at the first that would take the header past ``limit`` bytes, as the edge cuts
+    them, so what the edge stores is what the origin meant; handlers put their broad tags
+    first, so a purge by those still reaches a response whose long tail was cut.
+    """
+    kept: list[str] = []
+    size = -1  # no comma before the first tag
+    for tag in dict.fromkeys(tags):
+        size += 1 + len(tag.encode())
+        if size > limit:
+            break
+        kept.append(tag)
+    return ",".join(kept)
+
+
+def cache_groups_header(groups: Iterable[str]) -> str:
+    """An RFC 8941 List of Strings (§4.1.6) for ``Cache-Groups``-syntax fields such as
+    ``Cache-Group-Invalidation``, duplicates dropped, order kept.
+
+    A String holds only printable ASCII, so a group with anything else is left out rather
+    than sent as a field every cache would have to discard whole (RFC 8941 §4.2).
+    """
+    members = []
+    for group in dict.fromkeys(groups):
+        if group and all(" " <= char <= "~" for char in group):
+            escaped = group.replace("\\", "\\\\").replace('"', '\\"')
+            members.append(f'"{escaped}"')
+    return ", ".join(members)
 
 
 def is_not_modified(

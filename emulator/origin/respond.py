@@ -12,15 +12,17 @@ from emulator.errors import PROBLEM_JSON, ProblemError
 from .http_cache import (
     NO_STORE,
     CachePolicy,
+    cache_groups_header,
     cache_tag_header,
     http_date,
     is_not_modified,
     strong_etag,
 )
 
-__all__ = ["JSON", "json_body", "problem_response", "reply", "reply_json"]
+__all__ = ["GROUP_INVALIDATION", "JSON", "json_body", "problem_response", "reply", "reply_json"]
 
 JSON = "application/json"
+GROUP_INVALIDATION = "Cache-Group-Invalidation"  # RFC 9875 §3
 
 
 def json_body(payload: object) -> bytes:
@@ -35,10 +37,16 @@ def reply(
     content_type: str,
     policy: CachePolicy,
     tags: Iterable[str] = (),
+    invalidates: Iterable[str] = (),
     last_modified: float | None = None,
     status: int = 200,
 ) -> web.Response:
-    """A response carrying ``policy``'s hints; a 304 when the request's validators match."""
+    """A response carrying ``policy``'s hints; a 304 when the request's validators match.
+
+    ``invalidates`` names the groups (cache tags) an unsafe request changed, sent as
+    ``Cache-Group-Invalidation`` so a cache that sees this response drops what it stored
+    under them (RFC 9875 §3) without waiting for a purge.
+    """
     headers = {
         "Cache-Control": policy.cache_control,
         "Popcache-Content-Class": policy.content_class,
@@ -48,6 +56,9 @@ def reply(
     tag_header = cache_tag_header(tags)
     if tag_header:
         headers["Cache-Tag"] = tag_header
+    groups = cache_groups_header(invalidates)
+    if groups:
+        headers[GROUP_INVALIDATION] = groups
     if policy.validators and status == 200:
         headers["ETag"] = etag = strong_etag(body)
         if last_modified is not None:
@@ -65,6 +76,7 @@ def reply_json(
     *,
     policy: CachePolicy,
     tags: Iterable[str] = (),
+    invalidates: Iterable[str] = (),
     last_modified: float | None = None,
     status: int = 200,
 ) -> web.Response:
@@ -75,6 +87,7 @@ def reply_json(
         content_type=JSON,
         policy=policy,
         tags=tags,
+        invalidates=invalidates,
         last_modified=last_modified,
         status=status,
     )

@@ -1,6 +1,9 @@
-"""Admin routes under ``/_admin/``: the knobs and stock edits. JSON in and out, ``no-store``.
+"""Admin routes under ``/_admin/``: the knobs, stock edits and the event counts. JSON in and
+out, ``no-store``.
 
-Knobs never apply here (see :mod:`.knobs`), so a broken origin can always be fixed.
+Knobs never apply here (see :mod:`.knobs`), so a broken origin can always be fixed. A stock
+edit names the level it changed in ``Cache-Group-Invalidation`` and sends it to the edge as an
+inventory event (:mod:`.outbox`); ``GET /_admin/events`` says how those sends went.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from dataclasses import asdict
 from aiohttp import web
 
 from . import orders
+from .changes import qty_now, stock_change
 from .http_cache import NO_STORE
 from .knobs import Knobs, parse_knobs
 from .modes import MODES, mode_of
+from .outbox import OUTBOX
 from .params import bad_request, json_object, str_field
 from .respond import reply_json
 from .routes_catalog import require_product, require_store
-from .routes_stock import stock_tags
 from .state import STATE
+from .tags import level_tag, stock_tags
 
 __all__ = ["routes"]
 
@@ -87,12 +92,25 @@ async def edit_stock(request: web.Request) -> web.Response:
     product = require_product(state.conn, str_field(data, "sku"))
     store = require_store(state.conn, str_field(data, "store_id"))
     now = state.clock.now()
+    before = qty_now(state.conn, product.sku, store.id)
     if "qty" in data:
         qty = _count(data["qty"], "qty", 0)
         level = orders.set_stock(state.conn, product.sku, store.id, qty, now)
     else:
         delta = _count(data["delta"], "delta", -MAX_QTY)
         level = orders.adjust_stock(state.conn, product.sku, store.id, delta, now)
-    return reply_json(
-        request, {**asdict(level), "purge_tags": stock_tags([store.id])}, policy=NO_STORE
+    request.app[OUTBOX].announce(
+        [stock_change(state.conn, product.sku, store.id, store.city_id, before)]
     )
+    return reply_json(
+        request,
+        {**asdict(level), "purge_tags": stock_tags([store.id])},
+        policy=NO_STORE,
+        invalidates=[level_tag(product.sku, store.id)],
+    )
+
+
+@routes.get("/_admin/events")
+async def get_events(request: web.Request) -> web.Response:
+    """Where inventory events go and how many were sent, gave up on, or are under way."""
+    return reply_json(request, request.app[OUTBOX].status(), policy=NO_STORE)

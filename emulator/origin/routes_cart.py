@@ -2,7 +2,8 @@
 
 A cart lives under a ``session`` cookie (HttpOnly, Path=/). A cart request without a known
 session gets a new one, except a rejected request, which stores nothing, and checkout, which
-has nothing to check out without one.
+has nothing to check out without one. A checkout names the stock levels it took from in
+``Cache-Group-Invalidation`` and sends them to the edge as inventory events (:mod:`.outbox`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from aiohttp import web
 from emulator.errors import ProblemError
 
 from . import orders
+from .changes import checkout_changes
 from .http_cache import BYPASS
 from .models import CartLine
+from .outbox import OUTBOX
 from .params import bad_request, json_object, str_field
 from .respond import reply_json
 from .routes_catalog import require_product, require_store
-from .routes_stock import stock_tags
 from .state import STATE, OriginState
+from .tags import level_tag, stock_tags
 
 __all__ = ["SESSION_COOKIE", "routes"]
 
@@ -54,9 +57,13 @@ def _new_session(state: OriginState) -> str:
 
 
 def _personal(
-    request: web.Request, payload: object, session: str | None, status: int = 200
+    request: web.Request,
+    payload: object,
+    session: str | None,
+    status: int = 200,
+    invalidates: Iterable[str] = (),
 ) -> web.Response:
-    response = reply_json(request, payload, policy=BYPASS, status=status)
+    response = reply_json(request, payload, policy=BYPASS, status=status, invalidates=invalidates)
     if session is not None:
         response.set_cookie(SESSION_COOKIE, session, httponly=True, path="/", samesite="Lax")
     return response
@@ -99,9 +106,12 @@ async def checkout(request: web.Request) -> web.Response:
         raise ProblemError(409, "Cart is empty", "no cart for this session", field="cart")
     order_id = state.new_id("ord-")
     lines = orders.checkout(state.conn, session, order_id, state.clock.now())
+    changes = checkout_changes(state.conn, lines)
+    request.app[OUTBOX].announce(changes)
     payload = {
         "order_id": order_id,
         **_cart(lines),
         "purge_tags": stock_tags(sorted({line.store_id for line in lines})),
     }
-    return _personal(request, payload, None, 201)
+    groups = [level_tag(change.sku, change.store_id) for change in changes]
+    return _personal(request, payload, None, 201, invalidates=groups)

@@ -1,4 +1,8 @@
-"""Warm catalogue routes: products and stores (``max-age=300, stale-while-revalidate=60``)."""
+"""Warm catalogue routes: products and stores (``max-age=300, stale-while-revalidate=60``).
+
+A response showing a product carries ``sku:<sku>`` for it, the tag the edge soft-purges when
+the product changes or is restocked (``tags``).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from .models import City, Product, Store
 from .params import bad_request, int_param, not_found
 from .respond import reply_json
 from .state import STATE
+from .tags import sku_tag, sku_tags
 
 __all__ = ["public", "require_city", "require_product", "require_store", "routes"]
 
@@ -71,7 +76,7 @@ async def list_products(request: web.Request) -> web.Response:
         request,
         payload,
         policy=WARM_CATALOG,
-        tags=tags + [f"product:{p.sku}" for p in products],
+        tags=tags + [f"product:{p.sku}" for p in products] + sku_tags(p.sku for p in products),
         last_modified=max((p.updated_at for p in products), default=None),
     )
 
@@ -83,7 +88,12 @@ async def get_product(request: web.Request) -> web.Response:
         request,
         public(product),
         policy=WARM_CATALOG,
-        tags=["products", f"product:{product.sku}", f"category:{product.category}"],
+        tags=[
+            "products",
+            f"product:{product.sku}",
+            f"category:{product.category}",
+            sku_tag(product.sku),
+        ],
         last_modified=product.updated_at,
     )
 

@@ -1,12 +1,13 @@
 """Stock-bearing routes: hot inventory (``max-age=5``) and warm recommendations (``max-age=120``).
 
 Every response that reads a store's stock carries ``stock:{store_id}``, so a stock change at
-one store is purged with that one tag (see ``purge_tags`` in admin and checkout responses).
+one store is purged with that one tag (see ``purge_tags`` in admin and checkout responses),
+and ``sku:<sku>@<store_id>`` for each level it read, so the edge's inventory events purge only
+the responses one level change touches. Recommendations are tagged with every level their
+ranking read, not only those shown: a restock of another product can change the ranking.
 """
 
 from __future__ import annotations
-
-import sqlite3
 
 from aiohttp import web
 
@@ -17,17 +18,13 @@ from .models import StockLevel
 from .params import float_param, int_param
 from .respond import reply_json
 from .routes_catalog import require_product, require_store
-from .routes_prices import ZONE_HEADER
 from .state import STATE
+from .tags import level_tags, sku_tags, stock_tags, zone_tag
+from .zones import request_zone, zone_stores
 
-__all__ = ["routes", "stock_tags"]
+__all__ = ["routes"]
 
 routes = web.RouteTableDef()
-
-
-def stock_tags(store_ids: list[str]) -> list[str]:
-    """The tags a stock change at these stores must purge."""
-    return [f"stock:{store_id}" for store_id in store_ids]
 
 
 def _levels_tags(levels: list[StockLevel]) -> list[str]:
@@ -38,6 +35,7 @@ def _levels_tags(levels: list[StockLevel]) -> list[str]:
         + [f"store:{s}" for s in stores]
         + stock_tags(stores)
         + [f"product:{p}" for p in products]
+        + level_tags(levels)
     )
 
 
@@ -55,39 +53,30 @@ async def store_inventory(request: web.Request) -> web.Response:
     )
 
 
-def zone_stores(conn: sqlite3.Connection, zone: str | None) -> set[str] | None:
-    """The stores an ``Edge-Geo-Zone`` names: a store, a city's stores, or None for every
-    store (a zone the origin does not know)."""
-    if not zone:
-        return None
-    zone = zone.strip().lower()
-    if catalog.get_store(conn, zone) is not None:
-        return {zone}
-    stores = catalog.list_stores(conn, city_id=zone)
-    return {store.id for store in stores} if stores else None
-
-
 @routes.get("/api/inventory/{sku}")
 async def product_inventory(request: web.Request) -> web.Response:
     conn = request.app[STATE].conn
     product = require_product(conn, request.match_info["sku"])
     store_id = request.query.get("store_id")
+    narrowed: list[str] = []  # the zone tag, when the zone picked the stores
     if store_id is not None:
         require_store(conn, store_id)
         levels = catalog.stock_of_product(conn, product.sku, store_id=store_id)
     else:
-        stores = zone_stores(conn, request.headers.get(ZONE_HEADER))
+        zone = request_zone(request)
+        stores = zone_stores(conn, zone)
         levels = [
             level
             for level in catalog.stock_of_product(conn, product.sku)
             if stores is None or level.store_id in stores
         ]
+        narrowed = [zone_tag(zone)] if stores is not None and zone else []
     items = [{"store_id": lv.store_id, "qty": lv.qty} for lv in levels]
     return reply_json(
         request,
         {"sku": product.sku, "items": items, "total_qty": sum(lv.qty for lv in levels)},
         policy=HOT_INVENTORY if store_id is not None else HOT_ZONE_INVENTORY,
-        tags=_levels_tags(levels) or ["inventory", f"product:{product.sku}"],
+        tags=(_levels_tags(levels) or ["inventory", f"product:{product.sku}"]) + narrowed,
         last_modified=max((lv.updated_at for lv in levels), default=product.updated_at),
     )
 
@@ -123,6 +112,8 @@ async def recommendations(request: web.Request) -> web.Response:
         tags=["recommendations"]
         + [f"store:{s}" for s in store_ids]
         + stock_tags(store_ids)
-        + [f"product:{pick.sku}" for pick in picks],
+        + [f"product:{pick.sku}" for pick in picks]
+        + sku_tags(pick.sku for pick in picks)
+        + level_tags(levels),
         last_modified=max(stamps, default=None),
     )

@@ -56,16 +56,24 @@ async def test_each_kind_of_response_carries_its_classs_cache_control(
     [
         (
             "/api/products?category=dairy&limit=2",
-            "products,category:dairy,product:DRY-BUTTER,product:DRY-EGGS-12",
+            "products,category:dairy,product:DRY-BUTTER,product:DRY-EGGS-12,"
+            "sku:DRY-BUTTER,sku:DRY-EGGS-12",
         ),
-        ("/api/products/BEV-COFFEE", "products,product:BEV-COFFEE,category:beverages"),
+        (
+            "/api/products/BEV-COFFEE",
+            "products,product:BEV-COFFEE,category:beverages,sku:BEV-COFFEE",
+        ),
         ("/api/stores?city=chicago", "stores,city:chicago,store:chi-loop,store:chi-wicker-park"),
         ("/api/stores/sf-mission", "stores,store:sf-mission,city:san-francisco"),
         (
             "/api/inventory/BEV-COFFEE?store_id=sf-mission",
-            "inventory,store:sf-mission,stock:sf-mission,product:BEV-COFFEE",
+            "inventory,store:sf-mission,stock:sf-mission,product:BEV-COFFEE,"
+            "sku:BEV-COFFEE@sf-mission",
         ),
-        ("/api/prices/BEV-COFFEE?city=london", "prices,product:BEV-COFFEE,city:london"),
+        (
+            "/api/prices/BEV-COFFEE?city=london",
+            "prices,product:BEV-COFFEE,city:london,price:BEV-COFFEE",
+        ),
         ("/pages/loyalty", "page,page:loyalty"),
         ("/help/delivery", "help,help:delivery"),
     ],
