@@ -37,7 +37,7 @@ _FILE = re.compile(r"https?://[^\s\x00-\x1f\x7f]{1,2048}", re.IGNORECASE)
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?")
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}(?::[0-9]{1,5})?/[^\s\x00-\x1f\x7f]{0,2048}")
 _SYNTAX: Mapping[str, tuple[re.Pattern[str], str]] = {
-    "tags": (_TAG, "a tag: no commas, whitespace or control characters, at most 1,024"),
+    "tags": (_TAG, "a tag: no commas, whitespace or control characters, at most 1,024 characters"),
     "files": (_FILE, "an absolute http(s) URL"),
     "hosts": (_HOST, "a host name"),
     "prefixes": (_PREFIX, "a host and path without a scheme, such as shop.example/api/"),

@@ -178,8 +178,9 @@ def _sender(queue: Any) -> Any:
 
 def _recorder(dataset: Any) -> Any:
     def record(kind: str, seconds: float) -> None:
-        print(f'{{"invalidation":"{kind}","seconds":{seconds:.6f}}}')
-        if dataset is not None:
+        if dataset is None:
+            print(f'{{"invalidation":"{kind}","seconds":{seconds:.6f}}}')
+        else:
             point = {"blobs": ["invalidation", kind], "doubles": [seconds], "indexes": [kind]}
             dataset.writeDataPoint(point)
 
@@ -235,7 +236,11 @@ class Default(WorkerEntrypoint):
         return Response(body, status=response.status, headers=list(response.headers))
 
     async def queue(self, batch: Any, env: Any, ctx: Any) -> None:
-        """Consume the events queue: purge, then tell the queue what was done with each."""
+        """Consume the events queue: purge, then tell the queue what was done with each.
+
+        The runtime passes ``env`` and ``ctx`` as None to a class entrypoint's handlers; they
+        are ``self.env`` and ``self.ctx``."""
+        env = self.env
         version = getattr(env, "CF_VERSION_METADATA", None)
         front = _front(env.ORIGIN, version.id if version is not None else "dev")
         messages = list(batch.messages)

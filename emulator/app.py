@@ -4,8 +4,9 @@
 door server, the faults injected on the way to the origin) and offers what ``popcache dev`` and
 the pytest plugin drive: ``start``/``stop``, ``reload``, ``scheduled``, ``purge_caches``,
 ``drain`` (wait for ``waitUntil`` work and deliver the queue messages due), ``queues`` (the
-delivery of ``[[queues.producers]]``' messages: ``pump``) and ``faults`` (replace them while
-running).
+delivery of ``[[queues.producers]]``' messages: ``pump``), ``faults`` (replace them while
+running) and ``purges`` (the log of calls to the emulated zone purge API, served by the front
+door under ``/cdn-cgi/popcache/client/v4``: :mod:`emulator.purgeapi`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import gc
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,15 @@ from aiohttp import web
 
 from .badrequests import ProblemServer
 from .clock import Clock, SystemClock
+from .datapoints import DataPoints
 from .env import build_env
 from .faults import Fault, FaultInjector
 from .frontdoor import FrontDoor
 from .geo import CityIndex, load_city_index
 from .isolate import Isolate
+from .metrics import metrics_text
 from .pop import Pop
+from .purgeapi import PurgeApi, PurgeLog, PurgeRecord, PurgeSettings
 from .queuedelivery import QueueDelivery
 from .queuestore import QueueStore
 from .runtime.fetcher import Fetcher
@@ -39,10 +43,14 @@ from .runtime.version_metadata import version_metadata
 from .topology import DEFAULT_TOPOLOGY, Topology
 from .wrangler import WorkerConfig
 
-__all__ = ["ORIGIN_VAR", "Emulator"]
+__all__ = ["DEFAULT_PURGE", "ORIGIN_VAR", "Emulator"]
 
 # The wrangler var the edge bundle reads its origin from; `--origin` sets it.
 ORIGIN_VAR = "ORIGIN"
+
+DEFAULT_PURGE = PurgeSettings()
+"""The purge API's zone, token and plan unless told otherwise (``DEV_ZONE_ID``, ``DEV_API_TOKEN``,
+Pro)."""
 
 # drain() gives up delivering after this many rounds (a consumer that keeps re-sending).
 _DRAIN_ROUNDS = 100
@@ -61,15 +69,23 @@ class Emulator:
         rng: random.Random | None = None,
         queue_duplicates: float = 0.0,
         queue_loop: bool = True,
+        purge: PurgeSettings = DEFAULT_PURGE,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
         to replay the same faults). ``queue_duplicates`` is the rate of duplicate deliveries of
         acknowledged queue messages; ``queue_loop=False`` leaves queue delivery to explicit
-        ``queues.pump()``/``drain()`` calls (the pytest plugin's deterministic mode)."""
+        ``queues.pump()``/``drain()`` calls (the pytest plugin's deterministic mode). ``purge``
+        is the zone id, API token and plan of the emulated purge API; ``purges`` logs its
+        calls and ``on_purge`` (the log's observers) hears of each. ``overrides`` replace vars
+        and secrets of the worker's env (``popcache dev`` points ``PURGE_API`` here with them);
+        ``datapoints`` keeps what its Analytics Engine datasets are written."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
         self.origin = origin
+        self.overrides = dict(overrides or {})
+        self.datapoints = DataPoints()
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
         self.queue_store = QueueStore(persist_to / "queues.sqlite3" if persist_to else None)
         self.faults = FaultInjector(faults, rng)
@@ -78,6 +94,14 @@ class Emulator:
             site.colo: Pop(site, self.clock, self._fetcher.at(site.colo), origin)
             for site in topology.pops
         }
+        self.purges = PurgeLog()
+        self.on_purge: list[Callable[[PurgeRecord], None]] = self.purges.on_purge
+        self.purge_api = PurgeApi(
+            purge,
+            lambda: {colo: pop.caches for colo, pop in self.pops.items()},
+            self.clock,
+            self.purges,
+        )
         self._cities: CityIndex | None = None
         self._cities_load: asyncio.Future[CityIndex] | None = None
         self._runner: web.ServerRunner | None = None
@@ -95,14 +119,23 @@ class Emulator:
 
     def reload(self, config: WorkerConfig) -> None:
         """Load fresh isolates on every PoP; on failure the old ones keep serving."""
-        overrides = {ORIGIN_VAR: self.origin} if self.origin else {}
+        overrides = {**self.overrides, **({ORIGIN_VAR: self.origin} if self.origin else {})}
         # One deploy: every PoP runs the same version.
         version = version_metadata(config.root, self.clock.now())
         isolates = {
             colo: Isolate(
                 config.main,
                 pop.js_module(),
-                build_env(config, self.kv, self.clock, overrides, version, self.queue_store),
+                build_env(
+                    config,
+                    self.kv,
+                    self.clock,
+                    overrides,
+                    version,
+                    self.queue_store,
+                    self.datapoints,
+                    colo,
+                ),
             )
             for colo, pop in self.pops.items()
         }
@@ -140,6 +173,8 @@ class Emulator:
             self._city_index,
             lambda: self.clock.now() * 1000.0,
             self.faults,
+            self.purge_api,
+            self.metrics,
         )
         self._runner = web.ServerRunner(
             ProblemServer(door.handle, access_log=None), handle_signals=False
@@ -205,6 +240,27 @@ class Emulator:
         )
         pop = self.pops[colo] if colo else next(iter(self.pops.values()))
         return await pop.queue(batch)
+
+    def wire(self, overrides: Mapping[str, str], purge: PurgeSettings) -> None:
+        """Give the worker these vars and secrets and serve the purge API with ``purge``, once
+        the front door's URL is known (``devwiring``); the isolates are loaded afresh."""
+        self.overrides.update(overrides)
+        self.purge_api.configure(purge)
+        self.reload(self.config)
+
+    def metrics(self) -> bytes:
+        """The emulator's figures in Prometheus' text format (``/cdn-cgi/popcache/metrics``)."""
+        config = self.config
+        queues = sorted(
+            {consumer.queue for consumer in config.queue_consumers}
+            | {c.dead_letter_queue for c in config.queue_consumers if c.dead_letter_queue}
+            | {producer.queue for producer in config.queue_producers}
+        )
+        return metrics_text(
+            self.datapoints,
+            lambda: self.purges.count,
+            lambda: [(queue, self.queue_store.pending(queue)) for queue in queues],
+        )
 
     def purge_caches(self, colo: str | None = None) -> int:
         """Empty the Cache API storage of one PoP or all; returns the entries dropped."""

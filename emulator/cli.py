@@ -2,13 +2,15 @@
 
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
                  [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
-                 [--no-reload] [--queue-duplicates RATE]
-    popcache origin [--port 8788] [--db FILE]
+                 [--no-reload] [--queue-duplicates RATE] [--purge-plan PLAN]
+    popcache origin [--port 8788] [--db FILE] [--events-url URL --events-secret SECRET]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
     popcache zones which LAT LON [--zones FILE] [-c wrangler.toml] [--at RFC3339] [--cf JSON]
                                  [--persist-to DIR]
     popcache zones publish FILE [-c wrangler.toml] [--persist-to DIR]
+    popcache purge (--tag T ... | --file URL ... | --prefix P ... | --host H ... | --everything)
+                   [--soft] [--url URL] [--token TOKEN]
 
 Any usage or configuration error prints one line naming the file (or option) and exits 2.
 """
@@ -30,11 +32,14 @@ from urllib.parse import urlsplit
 from .errors import ConfigError, PopcacheError
 from .modecli import add_mode_command, run_mode, set_mode
 from .origin.modes import MODES
+from .purgecli import add_purge_command, run_purge
+from .purgelimit import PURGE_PLANS
 from .wrangler import WorkerConfig, load_config
 from .zonescli import add_zones_command, run_zones
 
 if TYPE_CHECKING:
     from .app import Emulator
+    from .devwiring import DevWiring
     from .faults import Fault
     from .topology import Topology
 
@@ -117,10 +122,21 @@ def _parser() -> argparse.ArgumentParser:
         help="start the demo origin healthy (default), slow or overloaded "
         "(later: popcache origin-mode MODE)",
     )
+    dev.add_argument(
+        "--purge-plan",
+        choices=list(PURGE_PLANS),
+        default="pro",
+        help="the Cloudflare plan whose purge rate limit the emulated purge API enforces "
+        "(default: pro; none: no limit)",
+    )
     origin = commands.add_parser("origin", help="run the demo storefront origin alone")
     origin.add_argument("--host", default="127.0.0.1")
     origin.add_argument("--port", type=int, default=8788)
     origin.add_argument("--db", type=Path, default=Path(".popcache/state/origin.sqlite3"))
+    origin.add_argument(
+        "--events-url", help="the edge's /_edge/events, to send signed stock events to"
+    )
+    origin.add_argument("--events-secret", help="the EVENTS_SECRET to sign them with")
     build = commands.add_parser(
         "build", help="vendor the bundle's pinned Python packages into python_modules/"
     )
@@ -142,6 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_zones_command(commands)
     add_mode_command(commands)
+    add_purge_command(commands)
     return parser
 
 
@@ -161,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_zones(args, _default_config)
         if args.command == "origin-mode":
             return run_mode(args)
+        if args.command == "purge":
+            return run_purge(args)
         if args.command == "dev":
             config = load_config(args.config or _default_config())
             for warning in config.warnings:
@@ -197,14 +216,20 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
     persist = None if args.in_memory else args.persist_to
     if not 0.0 <= args.queue_duplicates <= 1.0:
         raise ConfigError("--queue-duplicates", "must be a rate from 0 to 1")
+    wiring = _wiring(args, config)
     async with contextlib.AsyncExitStack() as stack:
         origin_url = args.origin
         if origin_url is None:
             from .origin import start_origin
 
+            events_url = f"{_front_url(args)}/_edge/events" if wiring.events_secret else None
             try:
                 runner, origin_url = await start_origin(
-                    args.host, args.origin_port, persist / "origin.sqlite3" if persist else None
+                    args.host,
+                    args.origin_port,
+                    persist / "origin.sqlite3" if persist else None,
+                    events_url=events_url,
+                    events_secret=wiring.events_secret,
                 )
             except OSError as exc:
                 raise ConfigError(
@@ -223,6 +248,8 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             faults=faults,
             rng=random.Random(args.fault_seed),
             queue_duplicates=args.queue_duplicates,
+            purge=wiring.purge,
+            overrides=wiring.overrides,
         )
         stack.push_async_callback(emulator.stop)
         try:
@@ -236,9 +263,25 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             emulator,
             url,
             f"{origin_url} (demo)" if args.origin is None else origin_url,
+            wiring.filled,
         )
     print("popcache dev: stopped", flush=True)
     return 0
+
+
+def _front_url(args: argparse.Namespace) -> str:
+    return f"http://{args.host}:{args.port}"
+
+
+def _wiring(args: argparse.Namespace, config: WorkerConfig) -> DevWiring:
+    """Events and purges wired to this emulator (docs/events.md)."""
+    from .devwiring import dev_wiring
+
+    try:
+        wiring = dev_wiring(config, _front_url(args), args.purge_plan)
+    except ValueError as exc:
+        raise ConfigError(config.path, str(exc), "vars.ZONE_ID") from None
+    return wiring
 
 
 def _faults(args: argparse.Namespace, topology: Topology) -> list[Fault]:
@@ -262,6 +305,7 @@ async def _serve(
     emulator: Emulator,
     url: str,
     origin_note: str,
+    filled: tuple[str, ...] = (),
 ) -> None:
     """Print the ready line, then serve (crons, reloads) until SIGINT or SIGTERM."""
     from .cron import run_crons
@@ -279,6 +323,12 @@ async def _serve(
         f"{config.main}{faults}",
         flush=True,
     )
+    if filled:
+        print(
+            f"popcache dev: development values for {', '.join(filled)} "
+            f"(set them in {config.path.parent / '.dev.vars'} to choose your own)",
+            flush=True,
+        )
 
     def reload() -> None:
         try:
@@ -310,7 +360,17 @@ async def _serve(
 async def _origin(args: argparse.Namespace) -> int:
     from .origin import start_origin
 
-    runner, url = await start_origin(args.host, args.port, args.db)
+    if (args.events_url is None) != (args.events_secret is None):
+        raise ConfigError("--events-url", "give --events-url and --events-secret together")
+    if args.events_url is not None and urlsplit(args.events_url).scheme not in ("http", "https"):
+        raise ConfigError("--events-url", f"{args.events_url!r} is not an http(s) URL")
+    runner, url = await start_origin(
+        args.host,
+        args.port,
+        args.db,
+        events_url=args.events_url,
+        events_secret=args.events_secret,
+    )
     print(f"popcache origin: ready on {url}", flush=True)
     try:
         await _until_signalled()

@@ -11,6 +11,8 @@
         emu.clock.advance(5); await emu.pump_queues()   # deliver what env.QUEUE.send() stored
         emu.purge_caches()
         emu.set_faults({"path": "/api/**", "status": 503, "pops": ["SFO"]})  # a failing origin
+        # Cloudflare's purge API, on every PoP: POST {emu.purge_api_base}/zones/<zone>/purge_cache
+        assert emu.purges[0].selector == "tags"
 
 Each emulator runs in-process on 127.0.0.1 (port 0) with in-memory state unless
 ``persist_to`` is given, and is torn down last-in first-out with every client it handed out.
@@ -32,10 +34,13 @@ import aiohttp
 import pytest_asyncio
 
 from .anycast import CF_HEADER, GEO_HEADER, POP_HEADER
-from .app import Emulator
+from .app import DEFAULT_PURGE, Emulator
 from .clock import FakeClock
+from .devwiring import dev_wiring
 from .faultconfig import load_faults, parse_faults
 from .faults import Fault
+from .origin.outbox import OUTBOX
+from .purgeapi import PURGE_API_PATH, PurgeRecord, PurgeSettings
 from .runtime.kv import KVNamespace
 from .runtime.queue_batch import QueueResult
 from .topology import DEFAULT_TOPOLOGY, Topology, load_topology
@@ -120,6 +125,17 @@ class EmulatorHandle:
     def purge_caches(self, pop: str | None = None) -> int:
         return self.emulator.purge_caches(pop)
 
+    @property
+    def purge_api_base(self) -> str:
+        """Where the emulated Cloudflare API is: the ``api_base`` to use instead of
+        ``https://api.cloudflare.com/client/v4`` (zone, token: ``emulator.purge_api.settings``)."""
+        return f"{self.url}{PURGE_API_PATH}"
+
+    @property
+    def purges(self) -> list[PurgeRecord]:
+        """The purges made through the purge API, newest first."""
+        return self.emulator.purges.records()
+
     async def drain(self) -> None:
         """Wait for all ``waitUntil`` work to finish and deliver every queue message visible
         now, whatever the batch timeout."""
@@ -137,8 +153,9 @@ EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 @pytest_asyncio.fixture
 async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
     """Factory: ``await popcache_emulator(config, origin=None, topology=None, persist_to=None,
-    clock=None, faults=None, fault_seed=None, queue_duplicates=0.0)`` starts an emulator for
-    ``config`` (a wrangler.toml path)."""
+    clock=None, faults=None, fault_seed=None, queue_duplicates=0.0, purge=None)`` starts an
+    emulator for ``config`` (a wrangler.toml path). ``purge`` (a ``PurgeSettings``) sets the
+    zone, token and plan of the emulated purge API."""
     handles: list[EmulatorHandle] = []
     runners: list[Any] = []
 
@@ -152,16 +169,18 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
         faults: str | Path | Iterable[Mapping[str, Any]] | None = None,
         fault_seed: int | None = None,
         queue_duplicates: float = 0.0,
+        purge: PurgeSettings | None = None,
     ) -> EmulatorHandle:
+        fake = clock or FakeClock()
+        demo = None
         if origin == "demo":
             from .origin import start_origin
 
-            runner, origin = await start_origin()
-            runners.append(runner)
+            demo, origin = await start_origin(clock=fake)  # signs events by the edge's time
+            runners.append(demo)
         if isinstance(topology, str | Path):
             topology = load_topology(Path(topology))
         topology = topology or DEFAULT_TOPOLOGY
-        fake = clock or FakeClock()
         emulator = Emulator(
             load_config(Path(config)),
             topology=topology,
@@ -172,8 +191,16 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
             rng=random.Random(fault_seed),
             queue_duplicates=queue_duplicates,
             queue_loop=False,
+            purge=purge or DEFAULT_PURGE,
         )
-        await emulator.start("127.0.0.1", 0)
+        url = await emulator.start("127.0.0.1", 0)
+        # A worker naming PURGE_API (the edge bundle) purges through this emulator, as under
+        # popcache dev, and the demo origin sends it its signed events.
+        wiring = dev_wiring(emulator.config, url, emulator.purge_api.settings.plan)
+        if wiring.overrides:
+            emulator.wire(wiring.overrides, wiring.purge)
+            if demo is not None and wiring.events_secret is not None:
+                demo.app[OUTBOX].aim(f"{url}/_edge/events", wiring.events_secret)
         handle = EmulatorHandle(emulator, fake)
         handles.append(handle)
         await emulator.cities_ready()

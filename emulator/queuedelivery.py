@@ -63,6 +63,8 @@ class QueueDelivery:
         self._rng = rng or random.Random()
         self._in_flight: set[str] = set()
         self._lock = asyncio.Lock()
+        self.batches = 0
+        """Batches delivered to consumers since start (retries and dead letters included)."""
 
     async def pump(self, now: float | None = None, *, flush: bool = False) -> list[QueueResult]:
         """Deliver every batch due at ``now`` (default: the clock's now), each message at most
@@ -106,6 +108,7 @@ class QueueDelivery:
         )
         ids = {stored.id for stored in due}
         self._in_flight |= ids
+        self.batches += 1
         try:
             result = await self._deliver(batch)
         finally:
