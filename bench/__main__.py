@@ -17,7 +17,10 @@ Sections, in order:
   slow      a slow origin (issue #7): 500 concurrent clients on 50 cold keys with a 150 ms
             budget and a 2 s origin (placeholder latency, origin requests per key, polls that
             hit), then the back-pressure step, hit ratio and origin load second by second while
-            the origin turns overloaded and recovers (a table and a text chart).
+            the origin turns overloaded and recovers (a table and a text chart);
+  events    10,000 inventory events on 200 skus over 10 s (issue #8): purge calls against
+            ceil(distinct tags / 100) per queue batch, invalidation latency p50/p99, and the
+            origin requests of the refill after the purges.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -36,6 +39,7 @@ from collections.abc import Callable
 from . import (
     edge_batch,
     edge_coldstart,
+    edge_events,
     edge_hits,
     edge_overhead,
     edge_slow,
@@ -53,6 +57,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "zones": edge_zones.run,
     "batch": edge_batch.run,
     "slow": edge_slow.run,
+    "events": edge_events.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 
