@@ -126,21 +126,12 @@ def parse_batch_body(body: bytes, settings: BatchSettings) -> Batch:
 
 
 def _json(body: bytes) -> object:
-    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        found: dict[str, object] = {}
-        for key, value in pairs:
-            if key in found:
-                raise ValueError(f"member {key!r} appears twice")
-            found[key] = value
-        return found
-
     try:
-        return jsonbounds.load(body, object_pairs_hook=unique)
-    except UnicodeDecodeError:
-        problem = "not UTF-8"
-    except ValueError as exc:
-        problem = str(exc)
-    raise BatchError(f"the batch body is not valid JSON: {problem}", pointer="", field="body")
+        return jsonbounds.load_document(body)
+    except ValueError as exc:  # TooDeep included
+        raise BatchError(
+            f"the batch body is not valid JSON: {exc}", pointer="", field="body"
+        ) from None
 
 
 def _item(value: object, pointer: str) -> BatchItem:

@@ -120,21 +120,10 @@ def event_from_json(data: object) -> Event:
 
 
 def _json(body: bytes) -> object:
-    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
-        found: dict[str, object] = {}
-        for key, value in pairs:
-            if key in found:
-                raise ValueError(f"member {key!r} appears twice in one object")
-            found[key] = value
-        return found
-
     try:
-        return jsonbounds.load(body, object_pairs_hook=unique)
-    except UnicodeDecodeError:
-        problem = "it is not UTF-8"
+        return jsonbounds.load_document(body)
     except ValueError as exc:  # TooDeep included
-        problem = str(exc)
-    raise EventError("body", f"not valid JSON: {problem}")
+        raise EventError("body", f"not valid JSON: {exc}") from None
 
 
 def _event(item: object, where: str, *, text_time: bool) -> Event:

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 
-__all__ = ["MAX_NESTING", "TooDeep", "dump", "load", "nesting"]
+__all__ = ["MAX_NESTING", "TooDeep", "dump", "load", "load_document", "nesting"]
 
 MAX_NESTING = 64
 """How deep arrays and objects may nest in JSON the edge decodes."""
@@ -58,6 +58,25 @@ def load(
     except RecursionError:
         raise ValueError("nested too deeply") from None
     return value
+
+
+def load_document(body: bytes) -> object:
+    """A request body's JSON value as ``load`` reads it, also refusing an object that names a
+    member twice (RFC 8259 leaves it to the reader; ``json`` would keep the last silently, so
+    a checked value could be shadowed). ValueError says why, in a phrase."""
+
+    def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for key, value in pairs:
+            if key in found:
+                raise ValueError(f"member {key!r} appears twice")
+            found[key] = value
+        return found
+
+    try:
+        return load(body, object_pairs_hook=unique)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
 
 
 def dump(value: object) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 from batch import item_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonbounds import MAX_NESTING, TooDeep, dump, load, nesting
+from jsonbounds import MAX_NESTING, TooDeep, dump, load, load_document, nesting
 from messages import EdgeResponse, Fields
 
 JSON = Fields([("content-type", "application/json")])
@@ -64,3 +64,17 @@ def test_an_origin_json_body_nested_past_the_limit_reaches_the_batch_as_base64()
     body = b"[" * 10_000 + b"]" * 10_000
     entry = item_json("deep", EdgeResponse(200, JSON, body))
     assert entry["encoding"] == "base64"
+
+
+def test_a_document_naming_a_member_twice_is_refused():
+    with pytest.raises(ValueError, match="member 'a' appears twice"):
+        load_document(b'{"a": 1, "b": {"c": 2}, "a": 3}')
+
+
+def test_a_document_that_is_not_utf8_says_so():
+    with pytest.raises(ValueError, match=r"^not UTF-8$"):
+        load_document(b'{"a": "\xff"}')
+
+
+def test_a_document_reads_as_load_does():
+    assert load_document(b'{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
