@@ -1071,6 +1071,32 @@ CASES: tuple[Case, ...] = (
         worker="probe",
     ),
     Case(
+        "events-consumer",
+        "The edge's queue() consumes an inventory event on both runtimes: the SDK's batch and "
+        "message wrappers, a JSON body as Python data, KV for event ids, and a purge that "
+        "cannot go (no PURGE_API_TOKEN secret) retried, never raised.",
+        {},
+        [
+            Queue(
+                "popcache-events",
+                (
+                    {
+                        "kind": "event",
+                        "event": {
+                            "event_id": "e1",
+                            "type": "restock",
+                            "sku": "BEV-COFFEE",
+                            "store_id": "sf-mission",
+                            "ts": 1000,
+                        },
+                        "accepted": 1000,
+                    },
+                    {"not": "an edge message"},
+                ),
+            ),
+        ],
+    ),
+    Case(
         "probe-event-handler-arguments",
         "scheduled(controller, env, ctx) and queue(batch, env, ctx) get env and ctx as None, "
         "for the same reason; only self.env and self.ctx are the bindings and the context.",
