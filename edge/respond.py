@@ -2,7 +2,10 @@
 
 The edge's own bookkeeping (the stored record, tags, the storage ``Cache-Control``) never
 leaves it; the browser gets the class's ``Cache-Control`` (or the origin's), an ``Age``, the
-``Cache-Status`` member, and a 304 when its own validators still match.
+``Cache-Status`` member, and a 304 when its own validators still match. A response fetched
+now keeps the ``Cache-Status`` members of the caches it came through (an upper tier, the
+origin's own), the edge's last: RFC 9211 §2 lists them from the origin towards the user. A
+stored one carries only the edge's: what those caches said then is no longer true.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ INTERNAL_FIELDS = (
     | TAG_HEADERS
 )
 _STORED_ONLY = INTERNAL_FIELDS | {"age", "cache-control"}
+_FROM_ORIGIN = INTERNAL_FIELDS - {"cache-status"}
 _NOT_MODIFIED = NOT_MODIFIED_FIELDS | {"age"}
 _SHARED_ONLY = frozenset({"public", "s-maxage", "proxy-revalidate"})
 _privates: Memo[str | None, str] = Memo(1024)  # Cache-Control values -> their private form
@@ -58,7 +62,7 @@ def from_origin(
     response: EdgeResponse, policy: ClassPolicy, record: Stored | None, now: float
 ) -> EdgeResponse:
     """An origin response as the browser gets it; ``record`` when the edge stored it."""
-    headers = response.headers.without(INTERNAL_FIELDS)
+    headers = response.headers.without(_FROM_ORIGIN)
     if policy.store and policy.browser is not None and response.status < 500:
         headers.set("cache-control", policy.browser)
     if record is not None:
@@ -75,7 +79,9 @@ def finish(response: EdgeResponse, request: EdgeRequest, status: CacheStatus) ->
     ):
         kept = [(name, value) for name, value in response.headers if name in _NOT_MODIFIED]
         response = EdgeResponse(304, Fields(kept), b"")
-    response.headers.set("cache-status", status.value())
+    upstream = response.headers.get("cache-status")
+    ours = status.value()
+    response.headers.set("cache-status", f"{upstream}, {ours}" if upstream else ours)
     if request.method == "HEAD":
         response.body = b""
     return response
