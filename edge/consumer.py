@@ -8,7 +8,8 @@ phases of a cascade go back onto the queue with ``delaySeconds``. When a call ca
 plan's rate, a 429, the API down) every message still undecided is retried after the delay the
 API asked for, so the queue holds the work and the dead-letter queue catches what keeps
 failing. A message the edge did not write is retried too, to end in the dead-letter queue,
-where someone can read it.
+where someone can read it. A ``warm`` message (a promotion's path, due now) is fetched as a
+shopper of its city would and acknowledged whatever came of it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from eventconfig import EventSettings, PurgeSettings
-from eventmessages import EventMessage, MessageError, PurgeMessage, purge_message, read_message
+from eventmessages import (
+    EventMessage,
+    MessageError,
+    PurgeMessage,
+    WarmMessage,
+    purge_message,
+    read_message,
+)
 from eventports import EventPorts, Ledger, Outgoing
 from invalidation import Mode, coalesce, plan
 from purgeapi import RetryLater, call_for
@@ -27,6 +35,8 @@ from purging import carry_out
 from store import quietly
 
 __all__ = ["Consumer", "Decisions", "Delivered"]
+
+_WARM_AT_ONCE = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +67,7 @@ class Consumer:
         decisions = Decisions()
         fresh: dict[str, tuple[EventMessage, list[str]]] = {}
         purges: list[tuple[PurgeMessage, str]] = []
+        warms: list[tuple[WarmMessage, str]] = []
         for message in delivered:
             try:
                 read = read_message(message.body)
@@ -64,12 +75,17 @@ class Consumer:
                 print(f"events: message {message.id} is not the edge's own ({exc}); retried")
                 decisions.retried[message.id] = None
                 continue
-            if isinstance(read, PurgeMessage):
+            if isinstance(read, WarmMessage):
+                warms.append((read, message.id))
+            elif isinstance(read, PurgeMessage):
                 purges.append((read, message.id))
             elif read.event.event_id in fresh:
                 fresh[read.event.event_id][1].append(message.id)  # a duplicate in one batch
             else:
                 fresh[read.event.event_id] = (read, [message.id])
+        if warms:
+            await _warm(warms, ports)
+            decisions.acked.extend(message_id for _, message_id in warms)
         for event_id in await _already_applied(ports.ledger, list(fresh)):
             decisions.acked.extend(fresh.pop(event_id)[1])
         pending = [i for _, ids in fresh.values() for i in ids] + [i for _, i in purges]
@@ -109,6 +125,24 @@ class Consumer:
             ports.record(purge.source, max(0.0, now - purge.accepted))
         decisions.acked.extend(pending)
         return decisions
+
+
+async def _warm(warms: list[tuple[WarmMessage, str]], ports: EventPorts) -> None:
+    """Fetch each path, a few at a time (the runtime's six waiting subrequests); warming is
+    best effort, so a failure is logged and the message acknowledged, never retried into the
+    origin's way."""
+    if ports.warm is None:
+        print(f"warm: {len(warms)} path(s) skipped: the Worker has no STOREFRONT to warm")
+        return
+    warm = ports.warm
+    for start in range(0, len(warms), _WARM_AT_ONCE):
+        chunk = [message for message, _ in warms[start : start + _WARM_AT_ONCE]]
+        statuses = await asyncio.gather(
+            *(warm(message) for message in chunk), return_exceptions=True
+        )
+        for message, status in zip(chunk, statuses, strict=True):
+            if not isinstance(status, int) or status >= 400:
+                print(f"warm: {message.promotion}: {message.path} was not warmed ({status})")
 
 
 async def _already_applied(ledger: Ledger | None, event_ids: list[str]) -> list[str]:

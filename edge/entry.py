@@ -19,15 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from consumer import Delivered
+from eventmessages import WarmMessage
 from eventports import EventPorts, Outgoing, PurgeTarget
 from front import Front
 from geoscope import Geo, geo_from_cf
 from js import Date, caches, console
 from memo import Memo
 from messages import EdgeRequest, EdgeResponse, Fields
+from promotions import load_promotions_toml
 from proxy import Runtime
 from routes import load_routes
 from upstream import OriginError
+from views import VIEWS_PREFIX
+from warmer import plan_warming
 from workers import Request, Response, WorkerEntrypoint, fetch
 from zonefile import ZoneError, load_zones
 from zonesource import ZoneRead, ZoneSource
@@ -51,6 +55,14 @@ def _static_zones(name: str | None) -> tuple[Any, ...]:
 
 
 ZONES = ZoneSource(_static_zones(ROUTES.zones.file), ROUTES.zones, console.warn)
+# City promotions to warm caches for (docs/promotions.md), checked against the routes' own
+# prefixes and views; a bad file stops the Worker from loading, with one line naming it.
+PROMOTIONS = load_promotions_toml(
+    (_HERE / "promotions.toml").read_text(encoding="utf-8"),
+    "edge/promotions.toml",
+    prefixes=ROUTES.batch.prefixes,
+    known_views=[view.name for view in ROUTES.views],
+)
 _CF_FIELDS = ("latitude", "longitude", "metroCode", "city", "regionCode", "country")
 _CF_PLACE = ("latitude", "longitude")
 _NOWHERE = Geo()
@@ -192,7 +204,28 @@ def _secrets(env: Any, *names: str) -> tuple[str, ...]:
     return tuple(value for value in values if isinstance(value, str) and value)
 
 
-def _event_ports(env: Any) -> EventPorts:
+def _warmer(env: Any, front: Front, ctx: Any) -> Any:
+    """Fetch a promotion's path as a shopper of its city, through this PoP's edge."""
+    storefront = getattr(env, "STOREFRONT", None)
+    if not isinstance(storefront, str) or not storefront:
+        return None
+
+    async def warm(message: WarmMessage) -> int:
+        request = EdgeRequest("GET", storefront.rstrip("/") + message.path, Fields())
+        runtime = Runtime(
+            _origin, _CacheStore(caches.default), _now, ctx.waitUntil, _zone_reader(env)
+        )
+        lat, lon = message.at if message.at is not None else (None, None)
+        geo = Geo(lat=lat, lon=lon, city=message.city)
+        if message.path.startswith(VIEWS_PREFIX):
+            return (await front.handle(request, runtime, geo)).status
+        response, _ = await front.proxy.serve(request, runtime, geo, tags=(message.tag,))
+        return response.status
+
+    return warm
+
+
+def _event_ports(env: Any, front: Front | None = None, ctx: Any = None) -> EventPorts:
     """What the event endpoints and the consumer may use of this env (absent parts: None)."""
     api, zone = getattr(env, "PURGE_API", None), getattr(env, "ZONE_ID", None)
     token = _secrets(env, "PURGE_API_TOKEN")
@@ -206,6 +239,7 @@ def _event_ports(env: Any) -> EventPorts:
         admin_tokens=_secrets(env, "ADMIN_TOKEN"),
         purge=target,
         fetch=_origin,
+        warm=_warmer(env, front, ctx) if front is not None else None,
         record=_recorder(getattr(env, "METRICS", None)),
     )
 
@@ -247,13 +281,20 @@ class Default(WorkerEntrypoint):
         delivered = [
             Delivered(message.id, _plain(message.body), message.attempts) for message in messages
         ]
-        decisions = await front.consumer.consume(delivered, _event_ports(env))
+        decisions = await front.consumer.consume(delivered, _event_ports(env, front, self.ctx))
         for message in messages:
             if message.id in decisions.retried:
                 delay = decisions.retried[message.id]
                 message.retry() if delay is None else message.retry(delaySeconds=delay)
             else:
                 message.ack()
+
+    async def scheduled(self, controller: Any, env: Any, ctx: Any) -> None:
+        """Each cron run: queue the warming of every promotion opening within its lead (the
+        runtime passes ``env`` and ``ctx`` as None here too)."""
+        now = controller.scheduledTime / 1000.0
+        for line in await plan_warming(PROMOTIONS, now, _event_ports(self.env)):
+            print(line)
 
 
 def _plain(body: Any) -> Any:

@@ -1,10 +1,12 @@
 """The bodies of the messages on the events queue, written and read by the edge alone.
 
-Two kinds travel: an accepted ``event`` (from ``POST /_edge/events``), and a ``purge`` already
+Three kinds travel: an accepted ``event`` (from ``POST /_edge/events``), a ``purge`` already
 planned (a later phase of a cascade, or the groups an origin's ``Cache-Group-Invalidation``
-named). Each carries ``accepted``, when the edge took the request in, so the consumer can
-record how long the invalidation took. A body that is not one of these is refused as a whole:
-the consumer sends it on to the dead-letter queue rather than guess.
+named), and a ``warm``: one path of a promotion to fetch as a shopper of its city would, sent
+by the cron with the delay that keeps the warming within the promotion's budget. Each
+carries ``accepted``, when the edge took the request in (for a warm, when it is due), so the
+consumer can record how long an invalidation took. A body that is not one of these is refused
+as a whole: the consumer sends it on to the dead-letter queue rather than guess.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ __all__ = [
     "EventMessage",
     "MessageError",
     "PurgeMessage",
+    "WarmMessage",
     "event_message",
     "purge_message",
     "read_message",
+    "warm_message",
 ]
 
 
@@ -43,6 +47,35 @@ class PurgeMessage:
     source: str  # "cascade" or "groups": which invalidation it belongs to
 
 
+@dataclass(frozen=True, slots=True)
+class WarmMessage:
+    path: str
+    tag: str
+    city: str | None
+    accepted: float  # when it was due
+    promotion: str
+    at: tuple[float, float] | None = None  # where the shopper it warms for stands
+
+
+def warm_message(
+    path: str,
+    tag: str,
+    city: str | None,
+    due: float,
+    promotion: str,
+    at: tuple[float, float] | None = None,
+) -> dict[str, object]:
+    return {
+        "kind": "warm",
+        "path": path,
+        "tag": tag,
+        "city": city,
+        "accepted": due,
+        "promotion": promotion,
+        "at": list(at) if at is not None else None,
+    }
+
+
 def event_message(event: Event, accepted: float) -> dict[str, object]:
     return {"kind": "event", "event": event_to_json(event), "accepted": accepted}
 
@@ -59,7 +92,19 @@ def purge_message(
     }
 
 
-def read_message(body: object) -> EventMessage | PurgeMessage:
+def _point(value: object) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(n, int | float) and not isinstance(n, bool) for n in value)
+    ):
+        return float(value[0]), float(value[1])
+    raise MessageError("at must be [latitude, longitude] or null")
+
+
+def read_message(body: object) -> EventMessage | PurgeMessage | WarmMessage:
     """The message ``body`` holds; MessageError for anything else."""
     if not isinstance(body, dict):
         raise MessageError("a message body must be an object")
@@ -85,4 +130,13 @@ def read_message(body: object) -> EventMessage | PurgeMessage:
         return PurgeMessage(
             "hard" if mode == "hard" else "soft", tuple(tags), float(accepted), source
         )
+    if kind == "warm":
+        path, tag, city, promotion = (body.get(k) for k in ("path", "tag", "city", "promotion"))
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise MessageError("path must be a path")
+        if not isinstance(tag, str) or not isinstance(promotion, str):
+            raise MessageError("tag and promotion must be strings")
+        if city is not None and not isinstance(city, str):
+            raise MessageError("city must be a string or null")
+        return WarmMessage(path, tag, city, float(accepted), promotion, _point(body.get("at")))
     raise MessageError(f"unknown message kind {kind!r}")

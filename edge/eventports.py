@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from eventmessages import WarmMessage
 from messages import EdgeRequest, EdgeResponse
 
 __all__ = ["EventPorts", "Ledger", "Outgoing", "PurgeTarget", "Send"]
@@ -61,6 +62,9 @@ class EventPorts:
     purge: PurgeTarget | None = None
     fetch: Callable[[EdgeRequest], Awaitable[EdgeResponse]] | None = None
     """How the purge API is reached (the runtime's fetch)."""
+    warm: Callable[[WarmMessage], Awaitable[int]] | None = None
+    """Fetch a warm message's path as a shopper of its city (standing at its ``at``) would,
+    storing what it stores with its tag; the status. None without a storefront URL."""
     record: Callable[[str, float], None] = field(default=lambda _kind, _seconds: None)
     """Called with ``(kind, seconds)`` for each invalidation: from the event's acceptance to
     the purge API's answer that it is applied everywhere."""

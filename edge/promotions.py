@@ -71,7 +71,19 @@ MAX_TARGETS = 10_000
 VIEWS_PREFIX = "/_edge/views/"
 """Where a view is fetched: ``views = ["pdp?sku=X"]`` warms ``/_edge/views/pdp?sku=X``."""
 
-_KEYS = ("city", "zone", "starts", "ends", "windows", "lead", "budget", "urls", "views", "tag")
+_KEYS = (
+    "city",
+    "zone",
+    "at",
+    "starts",
+    "ends",
+    "windows",
+    "lead",
+    "budget",
+    "urls",
+    "views",
+    "tag",
+)
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _CITY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _ZONE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # as zonefile's zone ids
@@ -128,6 +140,9 @@ class Promotion:
     """Views to warm, as ``<name>`` or ``<name>?<query>`` under ``/_edge/views/``."""
     tag: str
     """The cache tag the warmed entries carry, so the promotion's entries purge together."""
+    at: tuple[float, float] | None = None
+    """Where a shopper of the promotion stands (latitude, longitude): warming fetches as one
+    placed there, so the entries land under the keys that shopper's zone and city give."""
 
     @property
     def place(self) -> str:
@@ -288,7 +303,22 @@ def _promotion(
         )
     budget = _budget(table.get("budget"), count, lead, f"{where}: key 'budget'")
     tag = _tag(table.get("tag", f"promo:{name}"), f"{where}: key 'tag'")
-    return Promotion(name, city, zone, starts, ends, windows, lead, budget, urls, names, tag)
+    at = _at(table["at"], f"{where}: key 'at'") if "at" in table else None
+    return Promotion(name, city, zone, starts, ends, windows, lead, budget, urls, names, tag, at)
+
+
+def _at(value: object, where: str) -> tuple[float, float]:
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(n, int | float) and not isinstance(n, bool) for n in value)
+        and -90 <= value[0] <= 90
+        and -180 <= value[1] <= 180
+    ):
+        return float(value[0]), float(value[1])
+    raise PromotionsError(
+        f"{where}: expected [latitude, longitude] on the globe, got {describe(value)}"
+    )
 
 
 def _place(table: Mapping[str, object], where: str) -> tuple[str | None, str | None]:

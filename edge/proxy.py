@@ -97,6 +97,7 @@ class _Ask:
     started: float = 0.0
     budget: Budget = Budget(None)  # how long a miss waits before a placeholder
     applied: Preferences = Preferences()  # for Preference-Applied
+    tags: tuple[str, ...] = ()  # the caller's own tags for what this request stores
 
 
 class Proxy:
@@ -163,11 +164,13 @@ class Proxy:
         *,
         shared: bool = True,
         placeholders: bool = True,
+        tags: tuple[str, ...] = (),
     ) -> tuple[EdgeResponse, Stored | None]:
         """The response to ``request``, and the stored record it came from or went to (None
         when nothing was stored). ``shared=False`` (a batch item carrying credentials) is
         forwarded without looking up or storing anything; ``placeholders=False`` (a view's
-        part, which has a budget of its own) waits for the origin up to the timeout."""
+        part, which has a budget of its own) waits for the origin up to the timeout; ``tags``
+        are stored with what this request stores (a warmer's promotion tag)."""
         request.headers.delete(*GEO_FIELDS)  # only request.cf places a client
         method = "GET" if request.method == "HEAD" else request.method
         try:
@@ -191,7 +194,7 @@ class Proxy:
         if stretch != 1.0:
             policy = replace(policy, stretch=stretch)
         key = self._base_key(method, request.url, url, rule, scope.id)
-        ask = _Ask(request, url, rule, policy, scope, key, started=now)
+        ask = _Ask(request, url, rule, policy, scope, key, started=now, tags=tags)
         ask.status.pressure = step
         if placeholders:
             ask.budget = budget_for(policy, scope.zone, request.headers.get("prefer"))
@@ -347,7 +350,7 @@ class Proxy:
             credentials=credentials,
             vary_ok=lambda value: vary_fields(value, vary),
             stale=stale,
-            tags=(f"zone:{ask.scope.id}",),
+            tags=(f"zone:{ask.scope.id}", *ask.tags),
         )
 
     async def _fly(

@@ -53,4 +53,6 @@ def dev_wiring(config: WorkerConfig, url: str, plan: str) -> DevWiring:
         plan=plan,
     )
     overrides = {_PURGE_API_VAR: f"{url.rstrip('/')}{PURGE_API_PATH}", **secrets}
+    if "STOREFRONT" in config.vars:  # warming fetches the storefront: here, the front door
+        overrides["STOREFRONT"] = url.rstrip("/")
     return DevWiring(overrides, purge, secrets["EVENTS_SECRET"], filled)

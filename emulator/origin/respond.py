@@ -18,6 +18,7 @@ from .http_cache import (
     is_not_modified,
     strong_etag,
 )
+from .state import STATE
 
 __all__ = ["GROUP_INVALIDATION", "JSON", "json_body", "problem_response", "reply", "reply_json"]
 
@@ -50,6 +51,9 @@ def reply(
     headers = {
         "Cache-Control": policy.cache_control,
         "Popcache-Content-Class": policy.content_class,
+        # The origin's own clock (RFC 9110 §6.6.1), so caches reading Date agree with the
+        # clock a test injects rather than the machine's.
+        "Date": http_date(request.app[STATE].clock.now()),
     }
     if policy.vary:
         headers["Vary"] = policy.vary

@@ -615,3 +615,16 @@ def test_the_shipped_promotions_load_on_2026_11_26_with_the_pdp_view():
     )
     assert {promotion.city for promotion in found} == {"san-francisco", "chicago"}
     assert all(promotion.windows for promotion in found)
+
+
+def test_where_a_shopper_stands_is_read():
+    assert one(at=[37.7749, -122.4194]).at == (37.7749, -122.4194)
+
+
+def test_without_a_point_warming_places_no_one():
+    assert one().at is None
+
+
+@pytest.mark.parametrize("at", [[91, 0], [0, 181], [1], [True, 2], "37,-122", [1, 2, 3]])
+def test_a_point_off_the_globe_or_not_a_pair_is_refused(at):
+    assert "expected [latitude, longitude] on the globe" in key_error("at", at=at)
