@@ -238,13 +238,18 @@ async def test_the_edge_bundle_proxies_the_demo_origin(popcache_emulator, repo: 
     assert body
 
 
-async def test_scheduled_on_a_worker_without_the_handler_is_workerds_500(
-    popcache_emulator, repo: Path
-):
-    emu = await popcache_emulator(repo / "wrangler.toml", origin="http://127.0.0.1:9")
+async def test_scheduled_on_a_worker_without_the_handler_is_workerds_500(popcache_emulator):
+    worker = Path(__file__).parent / "workers" / "queues" / "wrangler.toml"
+    emu = await popcache_emulator(worker)
     async with emu.client().get("/cdn-cgi/handler/scheduled?cron=*+*+*+*+*") as response:
         assert response.status == 500
         assert "Handler does not export a scheduled() function." in await response.text()
+
+
+async def test_scheduled_on_the_edge_bundle_runs_its_warmer(popcache_emulator, repo: Path):
+    emu = await popcache_emulator(repo / "wrangler.toml", origin="http://127.0.0.1:9")
+    async with emu.client().get("/cdn-cgi/handler/scheduled?cron=*+*+*+*+*") as response:
+        assert (response.status, await response.text()) == (200, "ok")
 
 
 async def test_other_cdn_cgi_paths_are_a_404_problem(popcache_emulator, sample_config):
