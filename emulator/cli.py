@@ -11,6 +11,7 @@
     popcache zones publish FILE [-c wrangler.toml] [--persist-to DIR]
     popcache purge (--tag T ... | --file URL ... | --prefix P ... | --host H ... | --everything)
                    [--soft] [--url URL] [--token TOKEN]
+    popcache warm --promotion NAME [--dry-run] [--url URL] [-c wrangler.toml]
 
 Any usage or configuration error prints one line naming the file (or option) and exits 2.
 """
@@ -34,6 +35,7 @@ from .modecli import add_mode_command, run_mode, set_mode
 from .origin.modes import MODES
 from .purgecli import add_purge_command, run_purge
 from .purgelimit import PURGE_PLANS
+from .warmcli import add_warm_command, run_warm
 from .wrangler import WorkerConfig, load_config
 from .zonescli import add_zones_command, run_zones
 
@@ -159,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     add_zones_command(commands)
     add_mode_command(commands)
     add_purge_command(commands)
+    add_warm_command(commands)
     return parser
 
 
@@ -180,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_mode(args)
         if args.command == "purge":
             return run_purge(args)
+        if args.command == "warm":
+            return run_warm(args, _default_config)
         if args.command == "dev":
             config = load_config(args.config or _default_config())
             for warning in config.warnings:

@@ -4,6 +4,7 @@ fetches them as a shopper of the city, and that shopper's first request is a hit
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -69,3 +70,31 @@ async def test_warmed_entries_carry_the_promotions_tag(popcache_emulator: Any, r
         assert reply.status == 200
     assert edge.purges[0].affected >= 1
     assert "fwd=uri-miss" in await cache_status(edge, PRODUCT)
+
+
+async def test_popcache_warm_warms_the_pop_serving_the_promotions_shoppers(
+    popcache_emulator: Any, repo: Path, capsys: Any
+) -> None:
+    from emulator.cli import main
+
+    edge = await start(popcache_emulator, repo)
+    argv = ["warm", "--promotion", "sf-coffee-week", "--url", edge.url]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert "warmed 4 of 4 path(s)" in capsys.readouterr().out
+    assert (await cache_status(edge, PRODUCT)).startswith("popcache; hit")
+
+
+def test_popcache_warm_dry_run_shows_the_plan_and_fetches_nothing(capsys: Any) -> None:
+    from emulator.cli import main
+
+    assert main(["warm", "--promotion", "chicago-bake-sale", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "one every 2 s (budget 30/min)" in out
+    assert "+    6.0 s  /_edge/views/pdp?sku=BRD-SOURDOUGH" in out
+
+
+def test_popcache_warm_names_an_unknown_promotion(capsys: Any) -> None:
+    from emulator.cli import main
+
+    assert main(["warm", "--promotion", "nope", "--dry-run"]) == 2
+    assert capsys.readouterr().err.startswith("popcache: --promotion: no promotion 'nope'")
