@@ -20,7 +20,9 @@ Sections, in order:
             the origin turns overloaded and recovers (a table and a text chart);
   events    10,000 inventory events on 200 skus over 10 s (issue #8): purge calls against
             ceil(distinct tags / 100) per queue batch, invalidation latency p50/p99, and the
-            origin requests of the refill after the purges.
+            origin requests of the refill after the purges;
+  warming   a promotion of 1,000 pages warmed by the cron under a 600/min budget (issue #9):
+            the busiest minute at the origin, and the hit ratio at the opening with and without.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -44,6 +46,7 @@ from . import (
     edge_overhead,
     edge_slow,
     edge_stampede,
+    edge_warming,
     edge_zones,
     runtime,
 )
@@ -58,6 +61,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "batch": edge_batch.run,
     "slow": edge_slow.run,
     "events": edge_events.run,
+    "warming": edge_warming.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 

@@ -38,7 +38,8 @@ async def plan_warming(promotions: Promotions, now: float, ports: EventPorts) ->
         messages = [
             Outgoing(
                 warm_message(path, promotion.tag, promotion.city, at, promotion.name, promotion.at),
-                min(_MAX_DELAY, max(0, math.floor(at - now))),
+                # Whole seconds, rounded up: a path may go a little late, never early.
+                min(_MAX_DELAY, max(0, math.ceil(at - now))),
             )
             for at, path in plan.at
         ]
