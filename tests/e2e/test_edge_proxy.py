@@ -292,11 +292,13 @@ async def test_hostile_origin_headers_are_served_never_raised(edge, origin, host
 
 @pytest.fixture
 def bundle(tmp_path: Path, repo: Path) -> Callable[[str], Path]:
-    """A copy of the edge bundle with its own routes.toml; returns its wrangler.toml."""
+    """A copy of the edge bundle with its own routes.toml (and so no promotions: theirs name
+    the demo's views); returns its wrangler.toml."""
 
     def make(routes: str) -> Path:
         shutil.copytree(repo / "edge", tmp_path / "edge", ignore=shutil.ignore_patterns("__*"))
         (tmp_path / "edge" / "routes.toml").write_text(routes)
+        (tmp_path / "edge" / "promotions.toml").write_text("")
         shutil.copy(repo / "wrangler.toml", tmp_path / "wrangler.toml")
         return tmp_path / "wrangler.toml"
 
