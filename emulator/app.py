@@ -5,8 +5,10 @@ door server, the faults injected on the way to the origin) and offers what ``pop
 the pytest plugin drive: ``start``/``stop``, ``reload``, ``scheduled``, ``purge_caches``,
 ``drain`` (wait for ``waitUntil`` work and deliver the queue messages due), ``queues`` (the
 delivery of ``[[queues.producers]]``' messages: ``pump``), ``faults`` (replace them while
-running) and ``purges`` (the log of calls to the emulated zone purge API, served by the front
-door under ``/cdn-cgi/popcache/client/v4``: :mod:`emulator.purgeapi`).
+running), ``purges`` (the log of calls to the emulated zone purge API, served by the front
+door under ``/cdn-cgi/popcache/client/v4``: :mod:`emulator.purgeapi`) and ``upper_tier``
+(Tiered Cache's upper tier between the PoPs and the origin, :mod:`emulator.uppertier`; None
+when off).
 """
 
 from __future__ import annotations
@@ -33,14 +35,15 @@ from .geo import CityIndex, load_city_index
 from .isolate import Isolate
 from .metrics import metrics_text
 from .pop import Pop
-from .purgeapi import PurgeApi, PurgeLog, PurgeRecord, PurgeSettings
+from .purgeapi import PurgeApi, PurgeLog, PurgeRecord, PurgeSettings, PurgeTarget
 from .queuedelivery import QueueDelivery
 from .queuestore import QueueStore
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVNamespace, KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
 from .runtime.version_metadata import version_metadata
-from .topology import DEFAULT_TOPOLOGY, Topology
+from .topology import DEFAULT_TOPOLOGY, Topology, UpperTierConfig
+from .uppertier import UPPER_TIER_KEY, UpperTier
 from .wrangler import WorkerConfig
 
 __all__ = ["DEFAULT_PURGE", "ORIGIN_VAR", "Emulator"]
@@ -51,6 +54,14 @@ ORIGIN_VAR = "ORIGIN"
 DEFAULT_PURGE = PurgeSettings()
 """The purge API's zone, token and plan unless told otherwise (``DEV_ZONE_ID``, ``DEV_API_TOKEN``,
 Pro)."""
+
+
+def _upper_tier_config(topology: Topology, tiered: bool | None) -> UpperTierConfig | None:
+    """The upper tier to run: the topology's unless ``tiered`` says on (default name) or off."""
+    if tiered is None:
+        return topology.upper_tier
+    return (topology.upper_tier or UpperTierConfig()) if tiered else None
+
 
 # drain() gives up delivering after this many rounds (a consumer that keeps re-sending).
 _DRAIN_ROUNDS = 100
@@ -71,6 +82,7 @@ class Emulator:
         queue_loop: bool = True,
         purge: PurgeSettings = DEFAULT_PURGE,
         overrides: Mapping[str, str] | None = None,
+        tiered: bool | None = None,
     ) -> None:
         """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
         to replay the same faults). ``queue_duplicates`` is the rate of duplicate deliveries of
@@ -79,7 +91,8 @@ class Emulator:
         is the zone id, API token and plan of the emulated purge API; ``purges`` logs its
         calls and ``on_purge`` (the log's observers) hears of each. ``overrides`` replace vars
         and secrets of the worker's env (``popcache dev`` points ``PURGE_API`` here with them);
-        ``datapoints`` keeps what its Analytics Engine datasets are written."""
+        ``datapoints`` keeps what its Analytics Engine datasets are written. ``tiered`` turns
+        Tiered Cache's upper tier on or off whatever ``topology`` says (None: as it says)."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
@@ -89,19 +102,16 @@ class Emulator:
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
         self.queue_store = QueueStore(persist_to / "queues.sqlite3" if persist_to else None)
         self.faults = FaultInjector(faults, rng)
-        self._fetcher = Fetcher(self.faults)
+        tier = _upper_tier_config(topology, tiered)
+        self.upper_tier = UpperTier(self.clock, tier.name) if tier is not None else None
+        self._fetcher = Fetcher(self.faults, self.upper_tier)
         self.pops = {
             site.colo: Pop(site, self.clock, self._fetcher.at(site.colo), origin)
             for site in topology.pops
         }
         self.purges = PurgeLog()
         self.on_purge: list[Callable[[PurgeRecord], None]] = self.purges.on_purge
-        self.purge_api = PurgeApi(
-            purge,
-            lambda: {colo: pop.caches for colo, pop in self.pops.items()},
-            self.clock,
-            self.purges,
-        )
+        self.purge_api = PurgeApi(purge, self._purge_targets, self.clock, self.purges)
         self._cities: CityIndex | None = None
         self._cities_load: asyncio.Future[CityIndex] | None = None
         self._runner: web.ServerRunner | None = None
@@ -144,8 +154,12 @@ class Emulator:
         self.config = config
         # Faults aim at the origin the worker is given: --origin (or the demo origin), else
         # its own ORIGIN var; with neither, at every fetch.
+        # The upper tier stands in front of that same origin.
         configured = self.origin or config.vars.get(ORIGIN_VAR)
-        self.faults.aim(configured if isinstance(configured, str) else None)
+        aimed = configured if isinstance(configured, str) else None
+        self.faults.aim(aimed)
+        if self.upper_tier is not None:
+            self.upper_tier.aim(aimed)
 
     def kv_namespace(self, binding: str) -> KVNamespace:
         """The KV namespace the worker sees as ``env.<binding>`` (KeyError if it has none)."""
@@ -262,10 +276,19 @@ class Emulator:
             lambda: [(queue, self.queue_store.pending(queue)) for queue in queues],
         )
 
+    def _purge_targets(self) -> dict[str, PurgeTarget]:
+        """What a purge reaches: every PoP's caches by colo, and the upper tier."""
+        targets: dict[str, PurgeTarget] = {colo: pop.caches for colo, pop in self.pops.items()}
+        if self.upper_tier is not None:
+            targets[UPPER_TIER_KEY] = self.upper_tier
+        return targets
+
     def purge_caches(self, colo: str | None = None) -> int:
-        """Empty the Cache API storage of one PoP or all; returns the entries dropped."""
-        pops = [self.pops[colo]] if colo else list(self.pops.values())
-        return sum(pop.caches.purge_everything() for pop in pops)
+        """Empty the Cache API storage of one PoP, or of all and the upper tier; returns the
+        entries dropped."""
+        if colo:
+            return self.pops[colo].caches.purge_everything()
+        return sum(target.purge_everything() for target in self._purge_targets().values())
 
     async def drain(self) -> None:
         """Wait for every PoP's waitUntil work and deliver every queue message visible now

@@ -3,6 +3,7 @@
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
                  [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
                  [--no-reload] [--queue-duplicates RATE] [--purge-plan PLAN]
+                 [--no-tiered-cache]
     popcache origin [--port 8788] [--db FILE] [--events-url URL --events-secret SECRET]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
@@ -110,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
         "--fault-seed", type=int, metavar="N", help="seed the faults' draws (rate, jitter)"
     )
     dev.add_argument("--no-reload", action="store_true", help="do not reload on file changes")
+    dev.add_argument(
+        "--no-tiered-cache",
+        action="store_true",
+        help="no upper tier: each PoP's fetches to the origin go straight to it",
+    )
     dev.add_argument(
         "--queue-duplicates",
         type=float,
@@ -255,6 +261,7 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             queue_duplicates=args.queue_duplicates,
             purge=wiring.purge,
             overrides=wiring.overrides,
+            tiered=False if args.no_tiered_cache else None,
         )
         stack.push_async_callback(emulator.stop)
         try:

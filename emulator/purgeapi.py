@@ -26,8 +26,10 @@ under ``PURGE_API_PATH`` on its front door, so a client points its API base ther
 
 A purge reaches every PoP at once ("Deletes cached content in every Cloudflare data center"):
 hard purges drop entries, soft ones mark them invalidated (``CF-Cache-Status: STALE``, see
-:mod:`emulator.runtime.cache`). Each accepted purge is kept in a ``PurgeLog`` (the last 1000),
-served at ``GET PURGES_ENDPOINT`` and passed to the ``on_purge`` observers.
+:mod:`emulator.runtime.cache`). With Tiered Cache on, it reaches the upper tier too
+(:mod:`emulator.uppertier`), counted under ``UPPER`` beside the colos: anything with the
+``PurgeTarget`` methods can be purged. Each accepted purge is kept in a ``PurgeLog`` (the last
+1000), served at ``GET PURGES_ENDPOINT`` and passed to the ``on_purge`` observers.
 
 Error codes: 1012, 1013, 1014, 1092, 1094, 1100, 1101, 1111, 1114 and 1115 are Cloudflare's
 legacy purge codes; 1011 (body not a JSON object), 1015 (bad item), 1016 (unknown member),
@@ -42,16 +44,16 @@ import json
 import logging
 import re
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiohttp import web
 
 from .bodies import TooLarge, read_within
 from .clock import Clock
 from .purgelimit import PURGE_PLANS, PurgeLimiter, PurgePlan, Verdict
-from .runtime.cache import CacheStorage, parse_purge_host, parse_purge_prefix
+from .runtime.cache import parse_purge_host, parse_purge_prefix
 from .runtime.cache_http import normalize_url
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "PurgeRecord",
     "PurgeRequest",
     "PurgeSettings",
+    "PurgeTarget",
     "apply_purge",
     "parse_purge_body",
     "purges_response",
@@ -266,25 +269,43 @@ _ITEM_CHECKS: dict[str, Callable[[object, str], str]] = {
 }
 
 
-def apply_purge(purge: PurgeRequest, caches: CacheStorage) -> int:
-    """Apply ``purge`` to one PoP's caches; how many live entries it dropped or marked."""
+class PurgeTarget(Protocol):
+    """What a purge reaches: a PoP's ``CacheStorage``, or the upper tier. Each method drops
+    (``purge_*``) or marks invalidated (``invalidate_*``) the matching entries and returns how
+    many live ones it touched."""
+
+    def purge_everything(self) -> int: ...
+    def purge_urls(self, urls: Iterable[str]) -> int: ...
+    def purge_tags(self, tags: Iterable[str]) -> int: ...
+    def purge_hosts(self, hosts: Iterable[str]) -> int: ...
+    def purge_prefixes(self, prefixes: Iterable[str]) -> int: ...
+    def invalidate_everything(self) -> int: ...
+    def invalidate_urls(self, urls: Iterable[str]) -> int: ...
+    def invalidate_tags(self, tags: Iterable[str]) -> int: ...
+    def invalidate_hosts(self, hosts: Iterable[str]) -> int: ...
+    def invalidate_prefixes(self, prefixes: Iterable[str]) -> int: ...
+
+
+def apply_purge(purge: PurgeRequest, caches: PurgeTarget) -> int:
+    """Apply ``purge`` to one PoP's caches (or the upper tier); how many live entries it
+    dropped or marked."""
     if purge.selector == "purge_everything":
         return caches.invalidate_everything() if purge.soft else caches.purge_everything()
     return (_SOFT if purge.soft else _HARD)[purge.selector](caches, purge.values)
 
 
-_Apply = Callable[[CacheStorage, tuple[str, ...]], int]
+_Apply = Callable[[PurgeTarget, tuple[str, ...]], int]
 _HARD: dict[str, _Apply] = {
-    "files": CacheStorage.purge_urls,
-    "tags": CacheStorage.purge_tags,
-    "hosts": CacheStorage.purge_hosts,
-    "prefixes": CacheStorage.purge_prefixes,
+    "files": lambda target, values: target.purge_urls(values),
+    "tags": lambda target, values: target.purge_tags(values),
+    "hosts": lambda target, values: target.purge_hosts(values),
+    "prefixes": lambda target, values: target.purge_prefixes(values),
 }
 _SOFT: dict[str, _Apply] = {
-    "files": CacheStorage.invalidate_urls,
-    "tags": CacheStorage.invalidate_tags,
-    "hosts": CacheStorage.invalidate_hosts,
-    "prefixes": CacheStorage.invalidate_prefixes,
+    "files": lambda target, values: target.invalidate_urls(values),
+    "tags": lambda target, values: target.invalidate_tags(values),
+    "hosts": lambda target, values: target.invalidate_hosts(values),
+    "prefixes": lambda target, values: target.invalidate_prefixes(values),
 }
 
 
@@ -301,9 +322,9 @@ class PurgeRecord:
     """The first ``LOGGED_VALUES`` values (none for ``purge_everything``)."""
     value_count: int
     affected: int
-    """Live entries dropped (hard) or marked stale (soft), over every PoP."""
+    """Live entries dropped (hard) or marked stale (soft), over every PoP and the upper tier."""
     pops: Mapping[str, int] = field(default_factory=dict)
-    """The same count per PoP."""
+    """The same count per PoP, and the upper tier's under ``UPPER`` when it is on."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -351,11 +372,12 @@ class PurgeApi:
     def __init__(
         self,
         settings: PurgeSettings,
-        caches: Callable[[], Mapping[str, CacheStorage]],
+        caches: Callable[[], Mapping[str, PurgeTarget]],
         clock: Clock,
         purges: PurgeLog,
     ) -> None:
-        """``caches`` gives every PoP's ``CacheStorage`` by colo when a purge is applied."""
+        """``caches`` gives every PoP's ``CacheStorage`` by colo (and the upper tier, under
+        ``UPPER``) when a purge is applied."""
         self.settings = settings
         self.limiter = PurgeLimiter(PURGE_PLANS[settings.plan], clock)
         self.purges = purges

@@ -44,6 +44,7 @@ from .purgeapi import PURGE_API_PATH, PurgeRecord, PurgeSettings
 from .runtime.kv import KVNamespace
 from .runtime.queue_batch import QueueResult
 from .topology import DEFAULT_TOPOLOGY, Topology, load_topology
+from .uppertier import UpperTier
 from .wrangler import load_config
 
 __all__ = ["EmulatorHandle", "popcache_emulator"]
@@ -132,6 +133,11 @@ class EmulatorHandle:
         return f"{self.url}{PURGE_API_PATH}"
 
     @property
+    def upper_tier(self) -> UpperTier | None:
+        """Tiered Cache's upper tier (entries, ``hits``, ``misses``, ...); None when off."""
+        return self.emulator.upper_tier
+
+    @property
     def purges(self) -> list[PurgeRecord]:
         """The purges made through the purge API, newest first."""
         return self.emulator.purges.records()
@@ -153,9 +159,10 @@ EmulatorFactory = Callable[..., Awaitable[EmulatorHandle]]
 @pytest_asyncio.fixture
 async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
     """Factory: ``await popcache_emulator(config, origin=None, topology=None, persist_to=None,
-    clock=None, faults=None, fault_seed=None, queue_duplicates=0.0, purge=None)`` starts an
-    emulator for ``config`` (a wrangler.toml path). ``purge`` (a ``PurgeSettings``) sets the
-    zone, token and plan of the emulated purge API."""
+    clock=None, faults=None, fault_seed=None, queue_duplicates=0.0, purge=None, tiered=None)``
+    starts an emulator for ``config`` (a wrangler.toml path). ``purge`` (a ``PurgeSettings``)
+    sets the zone, token and plan of the emulated purge API. ``tiered`` turns Tiered Cache's
+    upper tier on or off (None: as the topology says; the default topology has it)."""
     handles: list[EmulatorHandle] = []
     runners: list[Any] = []
 
@@ -170,6 +177,7 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
         fault_seed: int | None = None,
         queue_duplicates: float = 0.0,
         purge: PurgeSettings | None = None,
+        tiered: bool | None = None,
     ) -> EmulatorHandle:
         fake = clock or FakeClock()
         demo = None
@@ -192,6 +200,7 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
             queue_duplicates=queue_duplicates,
             queue_loop=False,
             purge=purge or DEFAULT_PURGE,
+            tiered=tiered,
         )
         url = await emulator.start("127.0.0.1", 0)
         # A worker naming PURGE_API (the edge bundle) purges through this emulator, as under

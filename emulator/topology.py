@@ -16,7 +16,14 @@ The default topology has three PoPs (SFO, ORD, LHR). A TOML file overrides it::
     asn = 64500             # optional, request.cf.asn
     postal_code = "1012"    # optional, request.cf.postalCode
 
-Anycast is modelled as "the nearest PoP by great-circle distance".
+    [upper_tier]            # optional: Tiered Cache's upper tier (on unless enabled = false)
+    enabled = true
+    name = "popcache-upper" # optional, its name in Cache-Status
+
+Anycast is modelled as "the nearest PoP by great-circle distance". Tiered Cache
+(https://developers.cloudflare.com/cache/how-to/tiered-cache/) puts one upper tier between
+every PoP and the origin (:mod:`emulator.uppertier`); the default topology and topology files
+have it unless ``enabled = false``; a ``Topology`` built in code has none unless given one.
 """
 
 from __future__ import annotations
@@ -35,17 +42,22 @@ from .tomlfile import read_toml
 
 __all__ = [
     "DEFAULT_TOPOLOGY",
+    "DEFAULT_UPPER_TIER_NAME",
     "ClientRange",
     "Location",
     "Placement",
     "PopSite",
     "Topology",
+    "UpperTierConfig",
     "distance_km",
     "load_topology",
 ]
 
 _COLO = re.compile(r"^[A-Z0-9]{3,4}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+# An RFC 8941 token, as RFC 9211 wants a cache's name in Cache-Status.
+_TOKEN = re.compile(r"^[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*\Z")
+DEFAULT_UPPER_TIER_NAME = "popcache-upper"
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -86,9 +98,18 @@ class ClientRange:
 
 
 @dataclass(frozen=True)
+class UpperTierConfig:
+    """Tiered Cache's upper tier, shared by every PoP; ``name`` is its ``Cache-Status`` name."""
+
+    name: str = DEFAULT_UPPER_TIER_NAME
+
+
+@dataclass(frozen=True)
 class Topology:
     pops: tuple[PopSite, ...]
     clients: tuple[ClientRange, ...] = ()
+    upper_tier: UpperTierConfig | None = None
+    """The upper tier between the PoPs and the origin; None: each PoP asks the origin."""
 
     @functools.cached_property
     def default_placement(self) -> Placement:
@@ -135,15 +156,18 @@ DEFAULT_TOPOLOGY = Topology(
         PopSite("SFO", "San Francisco", "US", 37.6213, -122.3790),
         PopSite("ORD", "Chicago", "US", 41.9742, -87.9073),
         PopSite("LHR", "London", "GB", 51.4700, -0.4543),
-    )
+    ),
+    upper_tier=UpperTierConfig(),
 )
 
 
 def load_topology(path: Path) -> Topology:
     raw = read_toml(path)
     for key in raw:
-        if key not in ("pop", "client"):
-            raise ConfigError(path, "unknown key (expected [[pop]] and [[client]])", key)
+        if key not in ("pop", "client", "upper_tier"):
+            raise ConfigError(
+                path, "unknown key (expected [[pop]], [[client]] and [upper_tier])", key
+            )
     pops = raw.get("pop")
     if not isinstance(pops, list) or not pops:
         raise ConfigError(path, "at least one [[pop]] table is required", "pop")
@@ -155,7 +179,25 @@ def load_topology(path: Path) -> Topology:
     clients = raw.get("client", [])
     if not isinstance(clients, list):
         raise ConfigError(path, "must be an array of tables ([[client]])", "client")
-    return Topology(sites, tuple(_client(path, i, entry) for i, entry in enumerate(clients)))
+    return Topology(
+        sites,
+        tuple(_client(path, i, entry) for i, entry in enumerate(clients)),
+        _upper_tier(path, raw.get("upper_tier", {})),
+    )
+
+
+def _upper_tier(path: Path, entry: Any) -> UpperTierConfig | None:
+    table = _table(path, "upper_tier", entry)
+    for key in table:
+        if key not in ("enabled", "name"):
+            raise ConfigError(path, "unknown key (expected enabled, name)", f"upper_tier.{key}")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(path, "must be true or false", "upper_tier.enabled")
+    name = DEFAULT_UPPER_TIER_NAME
+    if "name" in table:
+        name = _text(path, "upper_tier", table, "name", _TOKEN)
+    return UpperTierConfig(name) if enabled else None
 
 
 def _table(path: Path, where: str, entry: Any) -> dict[str, Any]:

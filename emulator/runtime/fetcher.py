@@ -8,7 +8,10 @@ failures raise ``OSError``, as Pyodide's ``pyfetch`` does. A body goes out with 
 ``Content-Type`` the ``Request`` has (a str body's is set when it is built, :mod:`.http`),
 never one of the HTTP client's own. Each PoP fetches through its own view of the emulator's
 fetcher (``at(colo)``): the same connections, with the injected faults (:mod:`emulator.faults`)
-that reach that PoP applied while the fetch waits for its headers.
+that reach that PoP applied while the fetch waits for its headers. With Tiered Cache on, a GET
+or HEAD to the origin goes through the emulator's upper tier (:mod:`emulator.uppertier`), which
+sends it on (faults and all) only on its own miss; the fetch holds its place among the six until
+the tier answers or the origin's headers arrive.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .http import JsRequest, JsResponse
 
 if TYPE_CHECKING:
     from ..faults import FaultInjector
+    from ..uppertier import UpperTier
 
 __all__ = ["SIMULTANEOUS_CONNECTIONS", "Fetcher", "invocation", "perform_fetch"]
 
@@ -42,16 +46,18 @@ SIMULTANEOUS_CONNECTIONS = 6
 class Fetcher:
     """Performs JS ``Request`` objects with one shared aiohttp session."""
 
-    def __init__(self, faults: FaultInjector | None = None) -> None:
+    def __init__(self, faults: FaultInjector | None = None, tier: UpperTier | None = None) -> None:
+        """``tier``: the upper tier that GET and HEAD fetches to the origin go through."""
         self._session: aiohttp.ClientSession | None = None
         self._faults = faults
+        self._tier = tier
         self._colo = ""
         self._root = self  # the fetcher that owns the session
 
     def at(self, colo: str) -> Fetcher:
-        """This fetcher as PoP ``colo`` uses it: the same session, the faults that reach
-        ``colo``; closing the original closes it."""
-        view = Fetcher(self._faults)
+        """This fetcher as PoP ``colo`` uses it: the same session and upper tier, the faults
+        that reach ``colo``; closing the original closes it."""
+        view = Fetcher(self._faults, self._tier)
         view._colo = colo
         view._root = self._root
         return view
@@ -75,10 +81,21 @@ class Fetcher:
         parts = urlsplit(request.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TypeError(f"Fetch API cannot load: {request.url}")
+        slot = _Slot(waiting)
+        await slot.take()
+        try:
+            tier = self._tier
+            if tier is not None and tier.serves(request):
+                return await tier.fetch(request, lambda sent: self._network(sent, slot))
+            return await self._network(request, slot)
+        finally:
+            slot.free()
+
+    async def _network(self, request: JsRequest, slot: _Slot) -> JsResponse:
+        """Send ``request`` over the network, with the faults that reach this PoP; ``slot`` is
+        freed once the response's headers are in."""
         body = request._body if request._body is not None else None
         plan = self._faults.plan(self._colo, request) if self._faults is not None else None
-        if waiting is not None:
-            await waiting.acquire()
         try:
             if plan is not None:  # injected latency waits for headers as a slow origin does
                 injected = await plan.before(request)
@@ -92,9 +109,7 @@ class Fetcher:
                 allow_redirects=request.redirect == "follow",
                 max_redirects=MAX_REDIRECTS,
             ) as upstream:
-                if waiting is not None:  # headers are in: the next queued fetch may start
-                    waiting.release()
-                    waiting = None
+                slot.free()  # headers are in: the next queued fetch may start
                 payload = await upstream.read()
                 response = JsResponse(
                     payload
@@ -114,9 +129,6 @@ class Fetcher:
                 return response if plan is None else plan.after(response)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise OSError(f"Network connection lost. ({type(exc).__name__}: {exc})") from exc
-        finally:
-            if waiting is not None:
-                waiting.release()
 
     async def close(self) -> None:
         if self._root is not self:
@@ -124,6 +136,24 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class _Slot:
+    """One fetch's place among an invocation's fetches waiting for headers, freed once."""
+
+    __slots__ = ("_waiting",)
+
+    def __init__(self, waiting: asyncio.Semaphore | None) -> None:
+        self._waiting = waiting
+
+    async def take(self) -> None:
+        if self._waiting is not None:
+            await self._waiting.acquire()
+
+    def free(self) -> None:
+        if self._waiting is not None:
+            self._waiting.release()
+            self._waiting = None
 
 
 _current: ContextVar[tuple[Fetcher, asyncio.Semaphore]] = ContextVar("popcache_fetcher")

@@ -65,9 +65,10 @@ async def test_the_readme_batch_client_maps_each_item_back_by_id(demo, repo: Pat
             exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
 
     await asyncio.to_thread(run)
-    name, status = printed.getvalue().strip().split(" popcache; ", 1)
+    # The stock's Cache-Status: the upper tier's member first, then the edge's (RFC 9211 §2).
+    name, status = printed.getvalue().strip().split(" popcache-upper; ", 1)
     assert name == "House blend coffee, 340 g"
-    assert "fwd=uri-miss" in status
+    assert "popcache; fwd=uri-miss" in status
 
 
 async def test_the_pdp_view_shows_stock_in_the_shoppers_zone_and_price_in_their_city(

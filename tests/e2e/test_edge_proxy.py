@@ -32,6 +32,12 @@ async def edge(popcache_emulator, repo: Path, origin: ScriptedOrigin):  # type: 
     return await popcache_emulator(repo / "wrangler.toml", origin=origin.url)
 
 
+@pytest.fixture
+async def edge_alone(popcache_emulator, repo: Path, origin: ScriptedOrigin):  # type: ignore[no-untyped-def]
+    """The edge with no upper tier: every PoP miss reaches the origin, which these tests count."""
+    return await popcache_emulator(repo / "wrangler.toml", origin=origin.url, tiered=False)
+
+
 async def get(edge, path: str, **headers: str) -> tuple[int, str, CIMultiDict[str]]:  # type: ignore[no-untyped-def]
     async with edge.client(pop="SFO").get(path, headers=headers) as response:
         return response.status, await response.text(), response.headers.copy()
@@ -41,7 +47,8 @@ def cache_status(headers: Mapping[str, str]) -> list[str]:
     return [part.strip() for part in headers["Cache-Status"].split(";")]
 
 
-async def test_a_second_get_is_a_hit_and_the_origin_is_asked_once(edge, origin):
+async def test_a_second_get_is_a_hit_and_the_origin_is_asked_once(edge_alone, origin):
+    edge = edge_alone
     first = await get(edge, WARM)
     second = await get(edge, WARM)
     assert origin.hits[WARM] == 1
@@ -162,7 +169,8 @@ async def test_an_unreachable_origin_without_a_stored_copy_is_a_502_problem(
     assert headers["Proxy-Status"].startswith("popcache; error=connection_refused")
 
 
-async def test_a_successful_unsafe_request_invalidates_its_target(edge, origin):
+async def test_a_successful_unsafe_request_invalidates_its_target(edge_alone, origin):
+    edge = edge_alone
     await get(edge, WARM)
     async with edge.client(pop="SFO").post(WARM, data="{}") as response:
         assert "fwd=method" in cache_status(response.headers)
@@ -171,7 +179,9 @@ async def test_a_successful_unsafe_request_invalidates_its_target(edge, origin):
     assert "fwd=uri-miss" in cache_status(headers)
 
 
-async def test_an_unsafe_request_invalidates_the_location_it_names(edge, origin):
+async def test_an_unsafe_request_invalidates_the_location_it_names(edge_alone, origin):
+    edge = edge_alone
+
     async def created(request: web.BaseRequest) -> web.Response:
         return web.Response(status=201, headers={"Location": WARM})
 
@@ -245,7 +255,8 @@ async def test_cache_tags_never_reach_the_client(edge, origin):
         assert not {"Cache-Tag", "Surrogate-Key", "Cache-Groups"} & set(headers)
 
 
-async def test_stored_tags_purge_the_entry(edge, origin):
+async def test_stored_tags_purge_the_entry(edge_alone, origin):
+    edge = edge_alone
     origin.answers(WARM, lambda: answer("x", "public, max-age=60", **{"Cache-Tag": "Product:1"}))
     await get(edge, WARM)
     assert edge.emulator.pops["SFO"].caches.purge_tags(["product:1"]) == 1
@@ -258,7 +269,8 @@ async def test_hot_content_tells_browsers_not_to_store_it(edge, origin):
     assert headers["Cache-Control"] == "no-store"
 
 
-async def test_bypass_routes_are_never_looked_up_or_stored(edge, origin):
+async def test_bypass_routes_are_never_looked_up_or_stored(edge_alone, origin):
+    edge = edge_alone
     for _ in range(2):
         _, _, headers = await get(edge, "/api/cart")
         assert "fwd=bypass" in cache_status(headers)

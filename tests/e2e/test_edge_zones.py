@@ -46,6 +46,12 @@ async def edge(popcache_emulator, repo: Path, origin: ScriptedOrigin):  # type: 
     return await popcache_emulator(repo / "wrangler.toml", origin=origin.url)
 
 
+@pytest.fixture
+async def edge_alone(popcache_emulator, repo: Path, origin: ScriptedOrigin):  # type: ignore[no-untyped-def]
+    """The edge with no upper tier: every PoP miss reaches the origin, which these tests count."""
+    return await popcache_emulator(repo / "wrangler.toml", origin=origin.url, tiered=False)
+
+
 async def get(edge, path: str, *, at: tuple[float, float], pop: str = "SFO", **headers: str):  # type: ignore[no-untyped-def]
     headers.setdefault("Popcache-Debug", "1")
     async with edge.client(geo=at, pop=pop).get(path, headers=headers) as response:
@@ -73,7 +79,8 @@ def popup(starts: float, ends: float, **properties: Any) -> str:
     return json.dumps({"type": "FeatureCollection", "features": [feature]})
 
 
-async def test_two_pops_serving_one_zone_build_the_same_key_and_origin_request(edge, origin):
+async def test_two_pops_serving_one_zone_build_the_same_key_and_origin_request(edge_alone, origin):
+    edge = edge_alone
     _, _, sfo = await get(edge, STOCK, at=MISSION, pop="SFO")
     _, _, lhr = await get(edge, STOCK, at=MISSION, pop="LHR")
     assert key(sfo) == key(lhr)
@@ -89,7 +96,8 @@ async def test_the_origin_is_told_the_zone_and_the_ladder_level(edge, origin):
     assert (headers["Edge-Geo-Zone"], headers["Edge-Geo-Level"]) == ("sf-mission", "zone")
 
 
-async def test_clients_in_two_store_zones_get_answers_for_their_own_zone(edge):
+async def test_clients_in_two_store_zones_get_answers_for_their_own_zone(edge_alone):
+    edge = edge_alone
     _, mission, _ = await get(edge, STOCK, at=MISSION)
     _, sunset, _ = await get(edge, STOCK, at=SUNSET)
     assert (mission, sunset) == ("stock for sf-mission", "stock for sf-sunset")
@@ -108,7 +116,8 @@ async def test_a_warm_page_is_shared_across_the_city(edge, origin):
     assert "/warm/san-francisco/" in key(headers)
 
 
-async def test_purging_a_zone_tag_drops_that_zones_entries_only(edge, origin):
+async def test_purging_a_zone_tag_drops_that_zones_entries_only(edge_alone, origin):
+    edge = edge_alone
     await get(edge, STOCK, at=MISSION)
     await get(edge, STOCK, at=SUNSET)
     assert edge.emulator.pops["SFO"].caches.purge_tags(["zone:sf-mission"]) == 1

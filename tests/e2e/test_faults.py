@@ -186,7 +186,8 @@ async def test_a_reset_response_passed_through_breaks_off_at_the_client_too(star
 
 
 async def test_faults_reach_only_the_pops_they_list(start, origin):
-    emu = await start({"path": "/**", "status": 503, "pops": ["LHR"]})
+    # No upper tier: with one, ORD and LHR would be answered from SFO's fetch, never faulted.
+    emu = await start({"path": "/**", "status": 503, "pops": ["LHR"]}, tiered=False)
     assert (await ask(emu, "/a", pop="SFO"))["status"] == 200
     assert (await ask(emu, "/a", pop="ORD"))["status"] == 200
     assert (await ask(emu, "/a", pop="LHR"))["status"] == 503

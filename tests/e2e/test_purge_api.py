@@ -297,7 +297,7 @@ async def test_the_log_lists_purges_newest_first_with_what_they_did(start):
         "values": ["catalog"],
         "value_count": 1,
         "affected": 3,
-        "pops": {"SFO": 1, "ORD": 1, "LHR": 1},
+        "pops": {"SFO": 1, "ORD": 1, "LHR": 1, "UPPER": 0},
     }
 
 

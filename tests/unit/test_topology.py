@@ -3,7 +3,13 @@
 import pytest
 
 from emulator.errors import ConfigError
-from emulator.topology import Location, distance_km, load_topology
+from emulator.topology import (
+    DEFAULT_TOPOLOGY,
+    Location,
+    UpperTierConfig,
+    distance_km,
+    load_topology,
+)
 
 POP = (
     '[[pop]]\ncolo = "AMS"\ncity = "Amsterdam"\ncountry = "NL"\n'
@@ -57,3 +63,33 @@ def test_distance_between_london_and_paris_is_about_344_km():
     assert distance_km(Location(51.5074, -0.1278), Location(48.8566, 2.3522)) == pytest.approx(
         344, abs=2
     )
+
+
+def test_the_default_topology_has_an_upper_tier():
+    assert DEFAULT_TOPOLOGY.upper_tier == UpperTierConfig("popcache-upper")
+
+
+def test_a_topology_file_has_an_upper_tier_unless_it_says_otherwise(tmp_path):
+    assert load(tmp_path, POP).upper_tier == UpperTierConfig()
+
+
+def test_a_topology_file_can_turn_the_upper_tier_off(tmp_path):
+    assert load(tmp_path, POP + "[upper_tier]\nenabled = false\n").upper_tier is None
+
+
+def test_a_topology_file_can_name_the_upper_tier(tmp_path):
+    topology = load(tmp_path, POP + '[upper_tier]\nname = "ams-upper"\n')
+    assert topology.upper_tier == UpperTierConfig("ams-upper")
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('[upper_tier]\nenabled = "no"\n', "upper_tier.enabled"),
+        ('[upper_tier]\nname = "two words"\n', "upper_tier.name"),
+        ("[upper_tier]\ncolo = 1\n", "upper_tier.colo"),
+        ("upper_tier = 1\n", "upper_tier"),
+    ],
+)
+def test_a_bad_upper_tier_table_is_named(tmp_path, table, key):
+    assert error_key(tmp_path, table + POP) == key
