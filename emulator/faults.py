@@ -41,6 +41,7 @@ __all__ = [
     "Fault",
     "FaultInjector",
     "Plan",
+    "origin_key",
 ]
 
 log = logging.getLogger("popcache.faults")
@@ -80,7 +81,7 @@ class Fault:
         return data
 
 
-def _origin_key(url: str) -> tuple[str, str, int] | None:
+def origin_key(url: str) -> tuple[str, str, int] | None:
     """Scheme, host and port of an http(s) URL; None for anything else."""
     try:
         parts = urlsplit(url)
@@ -108,7 +109,7 @@ class FaultInjector:
 
     def aim(self, origin: str | None) -> None:
         """Fault fetches to ``origin`` only (an http(s) URL); anything else: every fetch."""
-        self._origin = _origin_key(origin) if origin else None
+        self._origin = origin_key(origin) if origin else None
 
     def to_json(self) -> dict[str, object]:
         return {"fault": [fault.to_json() for fault in self.faults]}
@@ -117,7 +118,7 @@ class FaultInjector:
         """What the faults do to this fetch from ``colo``; None when nothing fires."""
         if not self.faults:  # the usual case: no draw, no parsing
             return None
-        if self._origin is not None and _origin_key(request.url) != self._origin:
+        if self._origin is not None and origin_key(request.url) != self._origin:
             return None
         path = urlsplit(request.url).path or "/"
         delay_ms = 0.0

@@ -43,9 +43,9 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from .clock import Clock
+from .faults import origin_key
 from .runtime.cache_http import normalize_url
 from .runtime.http import JsRequest, JsResponse
 from .tierentry import HEADER_REFUSALS, TierEntry, refusal
@@ -62,19 +62,6 @@ Forward = Callable[[JsRequest], Awaitable[JsResponse]]
 
 _METHODS = frozenset({"GET", "HEAD"})
 _BYPASSING_FIELDS = ("authorization", "cookie")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin_key(url: str) -> tuple[str, str, int] | None:
-    """Scheme, host and port of an http(s) URL; None for anything else."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return None
-    return parts.scheme, parts.hostname, port or _DEFAULT_PORTS[parts.scheme]
 
 
 class UpperTier:
@@ -97,14 +84,14 @@ class UpperTier:
 
     def aim(self, origin: str | None) -> None:
         """Serve fetches to ``origin`` (an http(s) URL: its scheme, host and port); None: none."""
-        self._origin = _origin_key(origin) if origin else None
+        self._origin = origin_key(origin) if origin else None
 
     def serves(self, request: JsRequest) -> bool:
         """Whether ``request`` goes through the tier: a GET or HEAD to the origin."""
         return (
             self._origin is not None
             and request.method in _METHODS
-            and _origin_key(request.url) == self._origin
+            and origin_key(request.url) == self._origin
         )
 
     async def fetch(self, request: JsRequest, forward: Forward) -> JsResponse:
