@@ -131,7 +131,11 @@ def _over_budget(limit: int) -> EdgeResponse:
 
 
 def _with_origin(runtime: Runtime, origin: Origin) -> Runtime:
-    return Runtime(origin, runtime.store, runtime.now, runtime.wait_until, runtime.zones)
+    """The batch's runtime with its subrequest-counting origin; the items' outcomes and
+    origin exchanges are noted on the batch's own tally."""
+    return Runtime(
+        origin, runtime.store, runtime.now, runtime.wait_until, runtime.zones, tally=runtime.tally
+    )
 
 
 class _Budget:

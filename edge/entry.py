@@ -28,6 +28,7 @@ from memo import Memo
 from messages import EdgeRequest, EdgeResponse, Fields
 from promotions import load_promotions_toml
 from proxy import Runtime
+from requestpoint import request_point
 from routes import load_routes
 from upstream import OriginError
 from views import VIEWS_PREFIX
@@ -199,6 +200,22 @@ def _recorder(dataset: Any) -> Any:
     return record
 
 
+def _write_point(dataset: Any, point: dict[str, Any]) -> None:
+    """Write a request's data point; a Worker without the binding, or a binding that throws,
+    never fails the request it describes."""
+    if dataset is None:
+        return
+    try:
+        dataset.writeDataPoint(point)
+    except Exception as exc:  # a JS Error over the limits, or a TypeError
+        console.error(f"data point not written: {exc}")
+
+
+def _colo(cf: Any) -> str:
+    colo = getattr(cf, "colo", None) if cf is not None else None
+    return colo if isinstance(colo, str) else ""
+
+
 def _secrets(env: Any, *names: str) -> tuple[str, ...]:
     values = (getattr(env, name, None) for name in names)
     return tuple(value for value in values if isinstance(value, str) and value)
@@ -264,8 +281,20 @@ class Default(WorkerEntrypoint):
             _event_ports(self.env),
         )
         # A request from outside Cloudflare's edge (a test, a service binding) has no cf.
-        geo = _geo(getattr(incoming, "cf", None))
-        response = await front.handle(edge_request, runtime, geo)
+        cf = getattr(incoming, "cf", None)
+        started = _now()
+        response = await front.handle(edge_request, runtime, _geo(cf))
+        _write_point(
+            getattr(self.env, "METRICS", None),
+            request_point(
+                runtime.tally,
+                colo=_colo(cf),
+                method=method,
+                status=response.status,
+                size=len(response.body),
+                seconds=_now() - started,
+            ),
+        )
         body = response.body or None  # 204/304 and HEAD answers have a null body
         return Response(body, status=response.status, headers=list(response.headers))
 

@@ -66,12 +66,18 @@ class Front:
         if not url.startswith(EDGE_PATHS, start):
             return await self.proxy.handle(request, runtime, geo)
         path = url[start:].partition("?")[0]
+        tally = runtime.tally
         if path == _BATCH:
+            tally.endpoint = "batch"
             return await self.batch.handle(request, runtime, geo or _NOWHERE)
         if path.startswith(VIEWS_PREFIX):
+            tally.endpoint = "view"
             return await self.views.handle(request, runtime, geo or _NOWHERE)
         if path in (EVENTS_PATH, ADMIN_PURGE_PATH):
             ports = runtime.events or EventPorts(runtime.now)
-            endpoint = self.events if path == EVENTS_PATH else self.purge
+            tally.endpoint, endpoint = (
+                ("events", self.events) if path == EVENTS_PATH else ("purge", self.purge)
+            )
             return await endpoint.handle(request, ports)
+        tally.endpoint = "edge"
         return problem(404, f"{path[:200]!r} is not an edge endpoint", field="url")

@@ -41,6 +41,7 @@ from placeholder import placeholder, poll_target, retry_after
 from prefer import Preferences, preference_applied
 from problem import origin_failure, origin_resting, problem
 from race import Budget, budget_for, within
+from requestpoint import Tally, outcome
 from respond import finish, from_origin, from_store, keep_from_shared_caches
 from routes import ClassPolicy, Routes, Rule
 from store import CACHE_STATUS_FIELD, INVALIDATED, Store, match_quietly, quietly
@@ -80,6 +81,8 @@ class Runtime:
     """Reads the dynamic zones from KV; None when the Worker has no such binding."""
     events: EventPorts | None = None
     """The events queue and purge API; None when the Worker has neither."""
+    tally: Tally = field(default_factory=Tally)
+    """What this request did, for its data point (``requestpoint``)."""
 
 
 @dataclass(slots=True)
@@ -177,7 +180,9 @@ class Proxy:
             url, rule = self._target(method, request.url)
         except InvalidURL as exc:
             response = problem(400, f"the request URL is not usable: {exc}", field="url")
-            return finish(response, request, CacheStatus(fwd="request", detail="invalid-url")), None
+            status = CacheStatus(fwd="request", detail="invalid-url")
+            runtime.tally.note("error", scope="", content_class="", pressure=0)
+            return finish(response, request, status), None
         rungs = await self.place(runtime, geo)
         policy = rule.policy
         now = runtime.now()
@@ -186,7 +191,8 @@ class Proxy:
         scope = pick(rungs, level, policy.fallback)
         if scope is None:
             ask = _Ask(request, url, rule, policy, GLOBAL, "")
-            return await self._pass(ask, runtime, "bypass", detail="no-geo-scope"), None
+            response = await self._pass(ask, runtime, "bypass", detail="no-geo-scope")
+            return self._noted(ask, runtime, response, ""), None
         request.headers.add("edge-geo-zone", scope.id)  # deleted above: add, never doubled
         request.headers.add("edge-geo-level", scope.level)
         if scope.zone is not None and (ttl := scope.zone.ttl_for(policy.name)) is not None:
@@ -207,11 +213,24 @@ class Proxy:
             keep_from_shared_caches(response.headers)
         if (applied := preference_applied(ask.applied)) is not None:
             response.headers.set("preference-applied", applied)
-        return response, ask.record
+        return self._noted(ask, runtime, response, scope.id), ask.record
+
+    @staticmethod
+    def _noted(ask: _Ask, runtime: Runtime, response: EdgeResponse, scope: str) -> EdgeResponse:
+        """``response``, its outcome noted on the request's tally."""
+        status = ask.status
+        runtime.tally.note(
+            outcome(status, response.status),
+            scope=scope,
+            content_class=ask.policy.name,
+            pressure=status.pressure,
+        )
+        return response
 
     def _origin(self, runtime: Runtime) -> Origin:
         """The runtime's origin, every exchange reported to ``health``."""
-        return watched(runtime.origin, self.health, runtime.now, self.pressure.retry_after_cap)
+        cap = self.pressure.retry_after_cap
+        return watched(runtime.origin, self.health, runtime.now, cap, runtime.tally)
 
     async def place(self, runtime: Runtime, geo: Geo | None) -> tuple[Scope | None, ...]:
         """The client's rung per level (``geoscope``), the zones refreshed first when due."""
