@@ -9,12 +9,14 @@ plan's rate, a 429, the API down) every message still undecided is retried after
 API asked for, so the queue holds the work and the dead-letter queue catches what keeps
 failing. A message the edge did not write is retried too, to end in the dead-letter queue,
 where someone can read it. A ``warm`` message (a promotion's path, due now) is fetched as a
-shopper of its city would and acknowledged whatever came of it.
+shopper of its city would and acknowledged whatever came of it, unless its promotion's budget
+is spent for the last 60 s (``warmpace``): then it goes back onto the queue until its turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +35,7 @@ from purgeapi import RetryLater, call_for
 from purgebucket import TokenBucket
 from purging import carry_out
 from store import quietly
+from warmpace import WarmPace
 
 __all__ = ["Consumer", "Decisions", "Delivered"]
 
@@ -56,12 +59,14 @@ class Decisions:
 
 
 class Consumer:
-    """One isolate's consumer; its token bucket spans the batches the isolate consumes."""
+    """One isolate's consumer; its token bucket and warming pace span the batches the isolate
+    consumes."""
 
     def __init__(self, events: EventSettings, purge: PurgeSettings) -> None:
         self.events = events
         self.purge = purge
         self.bucket = TokenBucket(purge.rate)
+        self.pace = WarmPace()
 
     async def consume(self, delivered: Sequence[Delivered], ports: EventPorts) -> Decisions:
         decisions = Decisions()
@@ -84,8 +89,9 @@ class Consumer:
             else:
                 fresh[read.event.event_id] = (read, [message.id])
         if warms:
-            await _warm(warms, ports)
-            decisions.acked.extend(message_id for _, message_id in warms)
+            admitted = self._within_budget(warms, ports.now(), decisions)
+            await _warm(admitted, ports)
+            decisions.acked.extend(message_id for _, message_id in admitted)
         for event_id in await _already_applied(ports.ledger, list(fresh)):
             decisions.acked.extend(fresh.pop(event_id)[1])
         pending = [i for _, ids in fresh.values() for i in ids] + [i for _, i in purges]
@@ -125,6 +131,21 @@ class Consumer:
             ports.record(purge.source, max(0.0, now - purge.accepted))
         decisions.acked.extend(pending)
         return decisions
+
+    def _within_budget(
+        self, warms: list[tuple[WarmMessage, str]], now: float, decisions: Decisions
+    ) -> list[tuple[WarmMessage, str]]:
+        """The warm messages their promotions' budgets admit at ``now``, in their order; the
+        others are retried after the whole seconds until their turns."""
+        groups: dict[tuple[str, int], list[str]] = {}
+        for message, message_id in warms:
+            if message.budget is not None:
+                groups.setdefault((message.promotion, message.budget), []).append(message_id)
+        for (promotion, budget), ids in groups.items():
+            admitted = self.pace.admit(promotion, budget, now, len(ids))
+            for message_id, wait in zip(ids[admitted.count :], admitted.waits, strict=True):
+                decisions.retried[message_id] = math.ceil(wait)
+        return [warm for warm in warms if warm[1] not in decisions.retried]
 
 
 async def _warm(warms: list[tuple[WarmMessage, str]], ports: EventPorts) -> None:

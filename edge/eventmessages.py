@@ -3,7 +3,8 @@
 Three kinds travel: an accepted ``event`` (from ``POST /_edge/events``), a ``purge`` already
 planned (a later phase of a cascade, or the groups an origin's ``Cache-Group-Invalidation``
 named), and a ``warm``: one path of a promotion to fetch as a shopper of its city would, sent
-by the cron with the delay that keeps the warming within the promotion's budget. Each
+by the cron with the delay that keeps the warming within the promotion's budget, and that
+budget for the consumer to keep too (a warm message without one is not limited). Each
 carries ``accepted``, when the edge took the request in (for a warm, when it is due), so the
 consumer can record how long an invalidation took. A body that is not one of these is refused
 as a whole: the consumer sends it on to the dead-letter queue rather than guess.
@@ -55,6 +56,7 @@ class WarmMessage:
     accepted: float  # when it was due
     promotion: str
     at: tuple[float, float] | None = None  # where the shopper it warms for stands
+    budget: int | None = None  # the promotion's fetches a minute; None: not limited
 
 
 def warm_message(
@@ -64,6 +66,7 @@ def warm_message(
     due: float,
     promotion: str,
     at: tuple[float, float] | None = None,
+    budget: int | None = None,
 ) -> dict[str, object]:
     return {
         "kind": "warm",
@@ -73,6 +76,7 @@ def warm_message(
         "accepted": due,
         "promotion": promotion,
         "at": list(at) if at is not None else None,
+        "budget": budget,
     }
 
 
@@ -102,6 +106,13 @@ def _point(value: object) -> tuple[float, float] | None:
     ):
         return float(value[0]), float(value[1])
     raise MessageError("at must be [latitude, longitude] or null")
+
+
+def _budget(value: object) -> int | None:
+    """A warm message's budget; one written before messages carried it has none."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return value
+    raise MessageError("budget must be a whole number from 1, or null")
 
 
 def read_message(body: object) -> EventMessage | PurgeMessage | WarmMessage:
@@ -138,5 +149,13 @@ def read_message(body: object) -> EventMessage | PurgeMessage | WarmMessage:
             raise MessageError("tag and promotion must be strings")
         if city is not None and not isinstance(city, str):
             raise MessageError("city must be a string or null")
-        return WarmMessage(path, tag, city, float(accepted), promotion, _point(body.get("at")))
+        return WarmMessage(
+            path,
+            tag,
+            city,
+            float(accepted),
+            promotion,
+            _point(body.get("at")),
+            _budget(body.get("budget")),
+        )
     raise MessageError(f"unknown message kind {kind!r}")

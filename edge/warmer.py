@@ -4,10 +4,11 @@ Every cron run (``[triggers] crons``, each minute) looks for promotions whose st
 fulfillment window opens within their lead (``warmplan.due``), plans each one's paths within
 its budget (``warmplan.schedule``) and sends them to the events queue as ``warm`` messages,
 each with the ``delaySeconds`` that spreads them over the lead: the queue holds the plan, so a
-cron invocation never sleeps, and the origin never sees more than the budget in a minute. An
-opening is planned once: KV remembers ``warm:<promotion>:<opening>`` until the opening has
-passed, so the runs in between send nothing again. Paths that do not fit before the opening
-are logged, not sent late.
+cron invocation never sleeps, and the origin never sees more than the budget in a minute.
+Each message carries the budget, so the consumer keeps it too when the queue delivers them
+bunched (``warmpace``). An opening is planned once: KV remembers
+``warm:<promotion>:<opening>`` until the opening has passed, so the runs in between send
+nothing again. Paths that do not fit before the opening are logged, not sent late.
 """
 
 from __future__ import annotations
@@ -37,7 +38,15 @@ async def plan_warming(promotions: Promotions, now: float, ports: EventPorts) ->
         plan = schedule(targets(promotion), promotion.budget, now, opening)
         messages = [
             Outgoing(
-                warm_message(path, promotion.tag, promotion.city, at, promotion.name, promotion.at),
+                warm_message(
+                    path,
+                    promotion.tag,
+                    promotion.city,
+                    at,
+                    promotion.name,
+                    promotion.at,
+                    promotion.budget,
+                ),
                 # Whole seconds, rounded up: a path may go a little late, never early.
                 min(_MAX_DELAY, max(0, math.ceil(at - now))),
             )

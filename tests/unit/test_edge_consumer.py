@@ -3,8 +3,9 @@
 import asyncio
 import json
 
+from consumer import Delivered
 from edgeharness import EventsHarness, api_answer, event
-from eventmessages import purge_message
+from eventmessages import purge_message, warm_message
 from eventports import Outgoing
 
 
@@ -185,3 +186,48 @@ def test_the_purge_api_call_is_authorised_by_the_api_token():
     assert call.url == "https://api.example/client/v4/zones/zone/purge_cache"
     assert call.headers.get("authorization") == "Bearer api-token"
     assert json.loads(call.body) == {"tags": ["sku:A1@s1"]}
+
+
+def warm_bunch(edge, paths, budget):
+    """Deliver a warm message for each of ``paths`` in one batch; the paths fetched."""
+    fetched = []
+
+    async def warm(message):
+        fetched.append(message.path)
+        return 200
+
+    ports = edge.ports()
+    ports.warm = warm
+    delivered = [
+        Delivered(path, warm_message(path, "promo:p", None, edge.now, "p", budget=budget), 1)
+        for path in paths
+    ]
+    return run(edge.front.consumer.consume(delivered, ports)), fetched
+
+
+def test_warm_messages_within_their_budget_are_fetched_and_acknowledged():
+    decisions, fetched = warm_bunch(EventsHarness(), ["/a", "/b"], budget=2)
+    assert fetched == ["/a", "/b"]
+    assert decisions.acked == ["/a", "/b"]
+
+
+def test_warm_messages_over_their_budget_are_retried_when_their_turn_comes():
+    edge = EventsHarness()
+    decisions, fetched = warm_bunch(edge, ["/a", "/b", "/c", "/d", "/e"], budget=2)
+    assert fetched == ["/a", "/b"]
+    assert decisions.retried == {"/c": 60, "/d": 60, "/e": 120}
+
+
+def test_the_warming_budget_spans_batches():
+    edge = EventsHarness()
+    warm_bunch(edge, ["/a", "/b"], budget=2)
+    edge.now += 59.5
+    decisions, fetched = warm_bunch(edge, ["/c"], budget=2)
+    assert fetched == []
+    assert decisions.retried == {"/c": 1}
+
+
+def test_a_warm_message_without_a_budget_is_not_limited():
+    decisions, fetched = warm_bunch(EventsHarness(), [f"/{n}" for n in range(20)], budget=None)
+    assert len(fetched) == 20
+    assert decisions.retried == {}

@@ -7,9 +7,11 @@ from eventmessages import (
     EventMessage,
     MessageError,
     PurgeMessage,
+    WarmMessage,
     event_message,
     purge_message,
     read_message,
+    warm_message,
 )
 from events import Event
 from hypothesis import given
@@ -26,6 +28,22 @@ def test_a_purge_message_reads_back():
     assert read_message(body) == PurgeMessage("soft", ("a", "b"), 5.0, "cascade")
 
 
+def test_a_warm_message_reads_back():
+    body = warm_message("/api/a", "promo:p", "sf", 5.0, "p", (37.5, -122.0), budget=60)
+    assert read_message(body) == WarmMessage(
+        "/api/a", "promo:p", "sf", 5.0, "p", (37.5, -122.0), 60
+    )
+
+
+def test_a_warm_message_written_without_a_budget_is_not_limited():
+    body = warm_message("/api/a", "promo:p", None, 5.0, "p")
+    del body["budget"]  # as queued before warm messages carried one
+    assert read_message(body).budget is None
+
+
+WARM = {"kind": "warm", "path": "/a", "tag": "t", "city": None, "accepted": 1, "promotion": "p"}
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -37,6 +55,10 @@ def test_a_purge_message_reads_back():
         {"kind": "purge", "mode": "hard", "tags": ["a"], "accepted": True, "source": "x"},
         {"kind": "purge", "mode": "hard", "tags": ["a"], "accepted": float("nan"), "source": "x"},
         {"kind": "other", "accepted": 1},
+        {**WARM, "budget": 0},
+        {**WARM, "budget": 1.5},
+        {**WARM, "budget": True},
+        {**WARM, "budget": "60"},
     ],
 )
 def test_a_body_the_edge_did_not_write_is_refused(body):

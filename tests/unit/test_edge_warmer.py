@@ -39,6 +39,13 @@ def test_a_promotion_opening_within_its_lead_is_queued_spread_within_its_budget(
     assert "3 path(s) queued" in lines[0]
 
 
+def test_each_queued_path_carries_its_promotions_budget():
+    edge = EventsHarness()
+    edge.now = OPENS - 300
+    run(plan_warming(PROMOTIONS, edge.now, edge.ports()))
+    assert [m.body["budget"] for m in edge.queue.sent] == [2, 2, 2]
+
+
 def test_an_opening_is_planned_once_however_many_cron_runs_see_it():
     edge = EventsHarness()
     edge.now = OPENS - 300
