@@ -53,8 +53,8 @@ from aiohttp import web
 from .bodies import TooLarge, read_within
 from .clock import Clock
 from .purgelimit import PURGE_PLANS, PurgeLimiter, PurgePlan, Verdict
-from .runtime.cache import parse_purge_host, parse_purge_prefix
 from .runtime.cache_http import normalize_url
+from .runtime.purgematch import parse_purge_host, parse_purge_prefix
 
 __all__ = [
     "DEV_API_TOKEN",

@@ -30,8 +30,12 @@ is the cache closest to the origin); the worker, the lower tier, adds its own af
 Freshness follows the emulator's clock. Faults act on the way from the tier to the origin, with
 those of the PoP whose miss it is: a hit never reaches the origin, so no fault touches it.
 
-Purges reach the tier as they reach every PoP's Cache API (:mod:`emulator.purgeapi`): the
-``purge_*`` methods drop the matching entries, the ``invalidate_*`` ones mark them invalidated;
+Purges reach the tier as they reach every PoP's Cache API (:mod:`emulator.purgeapi`), and
+select entries by the same rules (:mod:`emulator.runtime.purgematch`). The tier keys entries by
+the URL the worker fetched (the origin's, as on Cloudflare, where the tier caches a subrequest
+under its own URL), so ``files``, ``hosts`` and ``prefixes`` name origin URLs here; ``tags``
+and ``purge_everything`` reach both alike. The ``purge_*`` methods drop the matching entries,
+the ``invalidate_*`` ones mark them invalidated;
 an invalidated entry is treated as expired (``EXPIRED``, ``fwd=stale``): the next miss through
 the tier refetches it from the origin (Cloudflare revalidates it; refetching is the simple,
 never-staler equivalent). Each returns how many live entries it dropped or marked.
@@ -41,15 +45,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .clock import Clock
 from .faults import origin_key
 from .runtime.cache_http import normalize_url
 from .runtime.http import JsRequest, JsResponse
+from .runtime.purgematch import Pick, Purgeable
 from .tierentry import HEADER_REFUSALS, TierEntry, refusal
-from .tierpurge import Pick, by_hosts, by_prefixes, by_tags, by_urls, everything
 from .topology import DEFAULT_UPPER_TIER_NAME
 
 __all__ = ["UPPER_TIER_KEY", "Forward", "UpperTier"]
@@ -64,7 +68,7 @@ _METHODS = frozenset({"GET", "HEAD"})
 _BYPASSING_FIELDS = ("authorization", "cookie")
 
 
-class UpperTier:
+class UpperTier(Purgeable):
     """The upper tier's entries, its in-flight origin fetches and its counters."""
 
     def __init__(self, clock: Clock, name: str = DEFAULT_UPPER_TIER_NAME) -> None:
@@ -191,42 +195,6 @@ class UpperTier:
             "bypasses": self.bypasses,
             "collapsed": self.collapsed,
         }
-
-    def purge_everything(self) -> int:
-        """Drop every entry (Cloudflare's "Purge Everything")."""
-        return self._drop(everything)
-
-    def purge_urls(self, urls: Iterable[str]) -> int:
-        """Drop the entries stored under ``urls`` (normalised like cache keys)."""
-        return self._drop(by_urls(urls))
-
-    def purge_tags(self, tags: Iterable[str]) -> int:
-        """Drop the entries whose ``Cache-Tag`` carried any of ``tags`` (case-insensitive)."""
-        return self._drop(by_tags(tags))
-
-    def purge_hosts(self, hosts: Iterable[str]) -> int:
-        """Drop the entries whose URL is on any of ``hosts``."""
-        return self._drop(by_hosts(hosts))
-
-    def purge_prefixes(self, prefixes: Iterable[str]) -> int:
-        """Drop the entries under any of ``prefixes`` (host and path, segment boundaries)."""
-        return self._drop(by_prefixes(prefixes))
-
-    def invalidate_everything(self) -> int:
-        """Mark every entry invalidated: the next request for it refetches it."""
-        return self._invalidate(everything)
-
-    def invalidate_urls(self, urls: Iterable[str]) -> int:
-        return self._invalidate(by_urls(urls))
-
-    def invalidate_tags(self, tags: Iterable[str]) -> int:
-        return self._invalidate(by_tags(tags))
-
-    def invalidate_hosts(self, hosts: Iterable[str]) -> int:
-        return self._invalidate(by_hosts(hosts))
-
-    def invalidate_prefixes(self, prefixes: Iterable[str]) -> int:
-        return self._invalidate(by_prefixes(prefixes))
 
     def _drop(self, pick: Pick) -> int:
         """Drop the entries ``pick`` selects; count the live ones."""

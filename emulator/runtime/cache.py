@@ -66,15 +66,8 @@ entries under ``invalidate_cache`` is not documented by Cloudflare (its guide de
 revalidation for the CDN cache, which ``cache.match`` never does: "Never sends a subrequest to
 the origin"); the STALE answer is this emulator's signal, not a documented behaviour.
 
-Matching: URLs are normalised like keys; tags without case (as ``Cache-Tag``); a host item is a
-hostname, optionally with a port (``127.0.0.1:8787`` matches that port only, ``127.0.0.1`` any
-port); a prefix item is host and path without a scheme, query or fragment
-(``www.example.com/foo``), matching the key's host and then its path at a path-segment boundary
-(``/foo`` and ``/foo/bar`` and ``/foo?page=2``, never ``/foobar``): Cloudflare's purge by prefix
-"purges a directory", its examples end at path separators, and any query string goes with the
-path (https://developers.cloudflare.com/cache/how-to/purge-cache/purge_by_prefix/). A prefix
-ending in ``/`` matches below it only; a bare host matches its every path. ``parse_purge_host``
-and ``parse_purge_prefix`` read those items (TypeError for one that is not).
+Matching (which entries a purge's URLs, tags, hosts or prefixes select) is
+:mod:`emulator.runtime.purgematch`'s, shared with Tiered Cache's upper tier.
 """
 
 from __future__ import annotations
@@ -82,9 +75,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
 
 from ..clock import Clock
 from .cache_http import (
@@ -97,6 +89,7 @@ from .cache_http import (
 )
 from .headers import JsHeaders
 from .http import NULL_BODY_STATUSES, JsRequest, JsResponse
+from .purgematch import Pick, Purgeable
 from .pyodide_ffi import JsException
 
 __all__ = [
@@ -107,8 +100,6 @@ __all__ = [
     "is_storable",
     "parse_cache_control",
     "parse_cache_tags",
-    "parse_purge_host",
-    "parse_purge_prefix",
     "ttl_of",
 ]
 
@@ -118,7 +109,6 @@ MAX_OBJECT_SIZE = 512 * 1024 * 1024
 DEFAULT_EDGE_TTL = {200: 7200, 206: 7200, 301: 7200, 302: 1200, 303: 1200, 404: 180, 410: 180}
 # RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as 2^31.
 _MAX_DELTA_SECONDS = 2**31
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 NON_GET = "Cannot cache response to non-GET request."
 PARTIAL = "Cannot cache response to a range request (206 Partial Content)."
@@ -227,12 +217,6 @@ def _ignore_method(options: object, keywords: Mapping[str, object]) -> bool:
     return bool(getattr(options, "ignoreMethod", False))
 
 
-def _items(values: Iterable[str], what: str) -> list[str]:
-    if isinstance(values, str):
-        raise TypeError(f"{what} must be an iterable of strings, e.g. [{values!r}]")
-    return list(values)
-
-
 @dataclass(frozen=True, slots=True)
 class _Entry:
     status: int
@@ -251,99 +235,6 @@ class _Entry:
     @property
     def cache_status(self) -> str:
         return "STALE" if self.invalidated else "HIT"
-
-
-_Pick = Callable[[str, _Entry], bool]
-"""Which entries a purge touches: (normalised key URL, entry) -> bool."""
-
-
-def parse_purge_host(value: str) -> tuple[str, int | None]:
-    """A purge ``hosts`` item: its hostname (lower-cased, IDNA-encoded) and port, None when it
-    names none; TypeError for anything but ``host`` or ``host:port``."""
-    if not isinstance(value, str) or not value or re.search(r"[/?#@\\\s]", value):
-        raise TypeError(f"{value!r} is not a host name (host or host:port, no scheme or path)")
-    hostname, port, path = _purge_target(value)
-    if path != "/":
-        raise TypeError(f"{value!r} is not a host name")
-    return hostname, port
-
-
-def parse_purge_prefix(value: str) -> tuple[str, int | None, str]:
-    """A purge ``prefixes`` item, host and path without a scheme (``www.example.com/foo``): its
-    hostname, port (None when it names none) and normalised path; TypeError otherwise."""
-    if not isinstance(value, str) or not value:
-        raise TypeError("a prefix must be a non-empty string")
-    if "://" in value:
-        raise TypeError(f"{value!r}: a prefix is a host and path without a scheme")
-    if "?" in value or "#" in value:
-        raise TypeError(f"{value!r}: a prefix cannot carry a query string or a fragment")
-    if re.search(r"[@\\\s]", value.partition("/")[0]):
-        raise TypeError(f"{value!r} does not start with a host name")
-    return _purge_target(value)
-
-
-def _purge_target(value: str) -> tuple[str, int | None, str]:
-    try:
-        port = urlsplit(f"http://{value}").port
-        parts = urlsplit(normalize_url(f"http://{value}"))
-    except ValueError:  # a port that is not a number, or out of range
-        raise TypeError(f"{value!r} has an invalid port") from None
-    except TypeError:
-        raise TypeError(f"{value!r} is not a valid host and path") from None
-    return parts.hostname or "", port, parts.path
-
-
-def _key_port(parts: SplitResult) -> int:
-    return parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
-
-
-def _by_urls(urls: Iterable[str]) -> _Pick:
-    keys = {normalize_url(url) for url in _items(urls, "urls")}
-    return lambda url, _entry: url in keys
-
-
-def _by_tags(tags: Iterable[str]) -> _Pick:
-    wanted = {tag.strip().lower() for tag in _items(tags, "tags")}
-    return lambda _url, entry: not entry.tags.isdisjoint(wanted)
-
-
-def _by_hosts(hosts: Iterable[str]) -> _Pick:
-    patterns = [parse_purge_host(host) for host in _items(hosts, "hosts")]
-
-    def pick(url: str, _entry: _Entry) -> bool:
-        parts = urlsplit(url)
-        return any(
-            parts.hostname == hostname and (port is None or _key_port(parts) == port)
-            for hostname, port in patterns
-        )
-
-    return pick
-
-
-def _by_prefixes(prefixes: Iterable[str]) -> _Pick:
-    patterns = [parse_purge_prefix(prefix) for prefix in _items(prefixes, "prefixes")]
-
-    def pick(url: str, _entry: _Entry) -> bool:
-        parts = urlsplit(url)
-        return any(
-            parts.hostname == hostname
-            and (port is None or _key_port(parts) == port)
-            and _under(parts.path, path)
-            for hostname, port, path in patterns
-        )
-
-    return pick
-
-
-def _under(path: str, prefix: str) -> bool:
-    """Whether ``path`` is ``prefix`` or below it, at a path-segment boundary."""
-    if prefix.endswith("/"):
-        return path.startswith(prefix)
-    return path == prefix or path.startswith(prefix + "/")
-
-
-def _everything(_url: str, _entry: _Entry) -> bool:
-    return True
 
 
 def _respond(entry: _Entry, request_headers: JsHeaders, now: float) -> JsResponse:
@@ -465,29 +356,30 @@ class Cache:
             self._live(url)
         return len(self._entries)
 
-    def _drop(self, doomed: _Pick) -> int:
+    def _drop(self, doomed: Pick) -> int:
         """Drop the live entries ``doomed`` picks (expired ones go anyway); count those."""
         self._live_count()
-        urls = [url for url, entry in self._entries.items() if doomed(url, entry)]
+        urls = [url for url, entry in self._entries.items() if doomed(url, entry.tags)]
         for url in urls:
             del self._entries[url]
         return len(urls)
 
-    def _invalidate(self, picked: _Pick) -> int:
+    def _invalidate(self, picked: Pick) -> int:
         """Mark the live entries ``picked`` selects invalidated; count those not already."""
         self._live_count()
         urls = [
             url
             for url, entry in self._entries.items()
-            if not entry.invalidated and picked(url, entry)
+            if not entry.invalidated and picked(url, entry.tags)
         ]
         for url in urls:
             self._entries[url] = dataclasses.replace(self._entries[url], invalidated=True)
         return len(urls)
 
 
-class CacheStorage:
-    """``caches`` for the workers of one PoP: ``default`` plus named caches."""
+class CacheStorage(Purgeable):
+    """``caches`` for the workers of one PoP: ``default`` plus named caches; a purge reaches
+    every cache here."""
 
     def __init__(self, clock: Clock, *, max_object_size: int = MAX_OBJECT_SIZE) -> None:
         self._clock = clock
@@ -501,51 +393,10 @@ class CacheStorage:
             self._named[name] = Cache(self._clock, max_object_size=self._max_object_size)
         return self._named[name]
 
-    def purge_everything(self) -> int:
-        """Drop every entry of every cache here (Cloudflare's "Purge Everything")."""
-        return self._drop(_everything)
-
-    def purge_urls(self, urls: Iterable[str]) -> int:
-        """Drop the entries stored under ``urls`` (normalised like keys) in every cache here."""
-        return self._drop(_by_urls(urls))
-
-    def purge_tags(self, tags: Iterable[str]) -> int:
-        """Drop the entries whose ``Cache-Tag`` carried any of ``tags`` (case-insensitive)."""
-        return self._drop(_by_tags(tags))
-
-    def purge_hosts(self, hosts: Iterable[str]) -> int:
-        """Drop the entries whose key URL is on any of ``hosts`` (see module doc)."""
-        return self._drop(_by_hosts(hosts))
-
-    def purge_prefixes(self, prefixes: Iterable[str]) -> int:
-        """Drop the entries whose key's host and path start with any of ``prefixes`` at a
-        path-segment boundary (see module doc)."""
-        return self._drop(_by_prefixes(prefixes))
-
-    def invalidate_everything(self) -> int:
-        """Mark every entry of every cache here invalidated (served STALE until replaced)."""
-        return self._invalidate(_everything)
-
-    def invalidate_urls(self, urls: Iterable[str]) -> int:
-        """Mark the entries stored under ``urls`` invalidated."""
-        return self._invalidate(_by_urls(urls))
-
-    def invalidate_tags(self, tags: Iterable[str]) -> int:
-        """Mark the entries whose ``Cache-Tag`` carried any of ``tags`` invalidated."""
-        return self._invalidate(_by_tags(tags))
-
-    def invalidate_hosts(self, hosts: Iterable[str]) -> int:
-        """Mark the entries whose key URL is on any of ``hosts`` invalidated."""
-        return self._invalidate(_by_hosts(hosts))
-
-    def invalidate_prefixes(self, prefixes: Iterable[str]) -> int:
-        """Mark the entries under any of ``prefixes`` invalidated."""
-        return self._invalidate(_by_prefixes(prefixes))
-
-    def _drop(self, doomed: _Pick) -> int:
+    def _drop(self, doomed: Pick) -> int:
         return sum(cache._drop(doomed) for cache in self._caches())
 
-    def _invalidate(self, picked: _Pick) -> int:
+    def _invalidate(self, picked: Pick) -> int:
         return sum(cache._invalidate(picked) for cache in self._caches())
 
     def entry_count(self) -> int:

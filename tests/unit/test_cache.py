@@ -18,8 +18,6 @@ from emulator.runtime.cache import (
     is_storable,
     parse_cache_control,
     parse_cache_tags,
-    parse_purge_host,
-    parse_purge_prefix,
     ttl_of,
 )
 from emulator.runtime.cache_http import (
@@ -34,6 +32,7 @@ from emulator.runtime.cache_http import (
 from emulator.runtime.headers import JsHeaders
 from emulator.runtime.http import JsRequest, JsResponse
 from emulator.runtime.jsproxy import JsDict, JsObject
+from emulator.runtime.purgematch import parse_purge_host, parse_purge_prefix
 from emulator.runtime.pyodide_ffi import JsException
 
 URL = "https://shop.example/products/1"
