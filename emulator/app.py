@@ -3,7 +3,8 @@
 ``Emulator`` wires the parts (config, KV store, PoPs with their isolates and caches, the front
 door server, the faults injected on the way to the origin) and offers what ``popcache dev`` and
 the pytest plugin drive: ``start``/``stop``, ``reload``, ``scheduled``, ``purge_caches``,
-``drain`` (wait for ``waitUntil`` work and deliver the queue messages due), ``queues`` (the
+``drain`` (wait for ``waitUntil`` work and deliver the queue messages due), ``metrics`` and
+``stats`` (the figures of the workers' data points, :mod:`emulator.figures`), ``queues`` (the
 delivery of ``[[queues.producers]]``' messages: ``pump``), ``faults`` (replace them while
 running), ``purges`` (the log of calls to the emulated zone purge API, served by the front
 door under ``/cdn-cgi/popcache/client/v4``: :mod:`emulator.purgeapi`) and ``upper_tier``
@@ -27,9 +28,11 @@ from aiohttp import web
 
 from .badrequests import ProblemServer
 from .clock import Clock, SystemClock
+from .dashboard import Dashboard
 from .datapoints import DataPoints
 from .env import build_env
 from .faults import Fault, FaultInjector
+from .figures import figures
 from .frontdoor import FrontDoor
 from .geo import CityIndex, load_city_index
 from .isolate import Isolate
@@ -38,6 +41,8 @@ from .pop import Pop
 from .purgeapi import PurgeApi, PurgeLog, PurgeRecord, PurgeSettings, PurgeTarget
 from .queuedelivery import QueueDelivery
 from .queuestore import QueueStore
+from .requestcounters import RequestCounters
+from .requestlog import LOG_FORMATS
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVNamespace, KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
@@ -65,6 +70,8 @@ def _upper_tier_config(topology: Topology, tiered: bool | None) -> UpperTierConf
 
 # drain() gives up delivering after this many rounds (a consumer that keeps re-sending).
 _DRAIN_ROUNDS = 100
+RECENT_PURGES = 20
+"""The purges ``stats`` lists."""
 
 
 class Emulator:
@@ -83,6 +90,8 @@ class Emulator:
         purge: PurgeSettings = DEFAULT_PURGE,
         overrides: Mapping[str, str] | None = None,
         tiered: bool | None = None,
+        demo_origin: bool = False,
+        log_format: str | None = None,
     ) -> None:
         """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
         to replay the same faults). ``queue_duplicates`` is the rate of duplicate deliveries of
@@ -92,13 +101,19 @@ class Emulator:
         calls and ``on_purge`` (the log's observers) hears of each. ``overrides`` replace vars
         and secrets of the worker's env (``popcache dev`` points ``PURGE_API`` here with them);
         ``datapoints`` keeps what its Analytics Engine datasets are written. ``tiered`` turns
-        Tiered Cache's upper tier on or off whatever ``topology`` says (None: as it says)."""
+        Tiered Cache's upper tier on or off whatever ``topology`` says (None: as it says).
+        ``demo_origin`` says ``origin`` is the demo storefront started alongside, which the
+        dashboard's demo buttons drive. ``log_format`` (a key of ``LOG_FORMATS``) logs one
+        line per request served on the ``popcache.requests`` logger (None: no request log)."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
         self.origin = origin
+        self.demo_origin = demo_origin
         self.overrides = dict(overrides or {})
         self.datapoints = DataPoints()
+        self._counters = RequestCounters()
+        self._log_format = log_format
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
         self.queue_store = QueueStore(persist_to / "queues.sqlite3" if persist_to else None)
         self.faults = FaultInjector(faults, rng)
@@ -189,6 +204,9 @@ class Emulator:
             self.faults,
             self.purge_api,
             self.metrics,
+            dashboard=Dashboard(self.origin if self.demo_origin else None),
+            stats=self.stats,
+            request_log=LOG_FORMATS[self._log_format] if self._log_format else None,
         )
         self._runner = web.ServerRunner(
             ProblemServer(door.handle, access_log=None), handle_signals=False
@@ -264,17 +282,32 @@ class Emulator:
 
     def metrics(self) -> bytes:
         """The emulator's figures in Prometheus' text format (``/cdn-cgi/popcache/metrics``)."""
+        return metrics_text(
+            self.datapoints,
+            self._counters,
+            self.clock.now(),
+            lambda: self.purges.count,
+            self._queue_depths,
+        )
+
+    def stats(self, window: int) -> dict[str, Any]:
+        """The figures of the last ``window`` seconds, the queues and the latest purges
+        (``/cdn-cgi/popcache/stats``, docs/observability.md)."""
+        return {
+            **figures(list(self.datapoints), self.clock.now(), window),
+            "queues": dict(self._queue_depths()),
+            "purges": [record.to_json() for record in self.purges.records()[:RECENT_PURGES]],
+        }
+
+    def _queue_depths(self) -> list[tuple[str, int]]:
+        """Each queue of the config (dead-letter queues too) and the messages it holds."""
         config = self.config
         queues = sorted(
             {consumer.queue for consumer in config.queue_consumers}
             | {c.dead_letter_queue for c in config.queue_consumers if c.dead_letter_queue}
             | {producer.queue for producer in config.queue_producers}
         )
-        return metrics_text(
-            self.datapoints,
-            lambda: self.purges.count,
-            lambda: [(queue, self.queue_store.pending(queue)) for queue in queues],
-        )
+        return [(queue, self.queue_store.pending(queue)) for queue in queues]
 
     def _purge_targets(self) -> dict[str, PurgeTarget]:
         """What a purge reaches: every PoP's caches by colo, and the upper tier."""

@@ -3,7 +3,7 @@
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
                  [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
                  [--no-reload] [--queue-duplicates RATE] [--purge-plan PLAN]
-                 [--no-tiered-cache]
+                 [--no-tiered-cache] [--log-format pretty|json]
     popcache origin [--port 8788] [--db FILE] [--events-url URL --events-secret SECRET]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
@@ -13,6 +13,7 @@
     popcache purge (--tag T ... | --file URL ... | --prefix P ... | --host H ... | --everything)
                    [--soft] [--url URL] [--token TOKEN]
     popcache warm --promotion NAME [--dry-run] [--url URL] [-c wrangler.toml]
+    popcache stats [--url URL] [--window N] [--json]
 
 Any usage or configuration error prints one line naming the file (or option) and exits 2.
 """
@@ -36,6 +37,8 @@ from .modecli import add_mode_command, run_mode, set_mode
 from .origin.modes import MODES
 from .purgecli import add_purge_command, run_purge
 from .purgelimit import PURGE_PLANS
+from .requestlog import LOG_FORMATS, REQUEST_LOG
+from .statscli import add_stats_command, run_stats
 from .warmcli import add_warm_command, run_warm
 from .wrangler import WorkerConfig, load_config
 from .zonescli import add_zones_command, run_zones
@@ -137,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the Cloudflare plan whose purge rate limit the emulated purge API enforces "
         "(default: pro; none: no limit)",
     )
+    dev.add_argument(
+        "--log-format",
+        choices=list(LOG_FORMATS),
+        default=next(iter(LOG_FORMATS)),
+        help="one line per request served, to stderr: pretty (default) or json",
+    )
     origin = commands.add_parser("origin", help="run the demo storefront origin alone")
     origin.add_argument("--host", default="127.0.0.1")
     origin.add_argument("--port", type=int, default=8788)
@@ -168,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     add_mode_command(commands)
     add_purge_command(commands)
     add_warm_command(commands)
+    add_stats_command(commands)
     return parser
 
 
@@ -191,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_purge(args)
         if args.command == "warm":
             return run_warm(args, _default_config)
+        if args.command == "stats":
+            return run_stats(args)
         if args.command == "dev":
             config = load_config(args.config or _default_config())
             for warning in config.warnings:
@@ -228,6 +240,7 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
     if not 0.0 <= args.queue_duplicates <= 1.0:
         raise ConfigError("--queue-duplicates", "must be a rate from 0 to 1")
     wiring = _wiring(args, config)
+    _log_requests_to_stderr()
     async with contextlib.AsyncExitStack() as stack:
         origin_url = args.origin
         if origin_url is None:
@@ -262,6 +275,8 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             purge=wiring.purge,
             overrides=wiring.overrides,
             tiered=False if args.no_tiered_cache else None,
+            demo_origin=args.origin is None,
+            log_format=args.log_format,
         )
         stack.push_async_callback(emulator.stop)
         try:
@@ -279,6 +294,14 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
         )
     print("popcache dev: stopped", flush=True)
     return 0
+
+
+def _log_requests_to_stderr() -> None:
+    """Request lines go out bare (a JSON line must be nothing but JSON), beside the other logs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    REQUEST_LOG.addHandler(handler)
+    REQUEST_LOG.propagate = False
 
 
 def _front_url(args: argparse.Namespace) -> str:

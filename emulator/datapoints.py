@@ -12,11 +12,12 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
-__all__ = ["DataPoint", "DataPoints", "quantile"]
+__all__ = ["DataPoint", "DataPoints", "quantile", "quantiles"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: the hit path builds one per request, and frozen costs 4x
 class DataPoint:
     timestamp: float
     dataset: str
@@ -39,6 +40,12 @@ class DataPoints:
     def __iter__(self) -> Iterator[DataPoint]:
         return iter(list(self._points))
 
+    def newer_than(self, written: int) -> list[DataPoint]:
+        """The points written after the first ``written`` ever were, oldest first: those still
+        kept (a reader that fell more than ``capacity`` behind has lost the rest)."""
+        missed = min(self.written - written, len(self._points))
+        return list(islice(reversed(self._points), missed))[::-1] if missed > 0 else []
+
     def latencies(self, first_blob: str) -> dict[str, list[float]]:
         """Double 1 of the points whose blob 1 is ``first_blob``, by blob 2."""
         found: dict[str, list[float]] = {}
@@ -50,8 +57,13 @@ class DataPoints:
 
 def quantile(values: list[float], q: float) -> float:
     """The ``q`` quantile (nearest rank) of ``values``; 0 for none."""
+    return quantiles(values, (q,))[0]
+
+
+def quantiles(values: list[float], qs: tuple[float, ...]) -> tuple[float, ...]:
+    """The ``qs`` quantiles (nearest rank) of ``values``, sorted once; 0 for none."""
     if not values:
-        return 0.0
+        return tuple(0.0 for _ in qs)
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))
-    return ordered[rank]
+    last = len(ordered) - 1
+    return tuple(ordered[max(0, min(last, math.ceil(q * len(ordered)) - 1))] for q in qs)

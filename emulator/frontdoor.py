@@ -14,6 +14,16 @@ the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloud
   zone purge API, applied to every PoP's caches (:mod:`emulator.purgeapi`); ``GET
   /cdn-cgi/popcache/purges`` lists the purges made.
 - ``/cdn-cgi/popcache/metrics``: the emulator's figures for Prometheus (:mod:`emulator.metrics`).
+- ``/cdn-cgi/popcache/stats[?window=N]``: the same figures as JSON (:mod:`emulator.figures`,
+  docs/observability.md); ``window`` is whole seconds, 1 to 3600 (default 600), else a 400
+  problem naming it.
+- ``/cdn-cgi/popcache/``: the live dashboard, and ``/cdn-cgi/popcache/demo/*``, its buttons that
+  drive the demo origin (:mod:`emulator.dashboard`).
+
+With a request log (``popcache dev --log-format``), every request that is not for a
+``/cdn-cgi/`` endpoint is one line on the ``popcache.requests`` logger
+(:mod:`emulator.requestlog`), with the data point the worker wrote while serving it
+(:mod:`emulator.requestnote`).
 
 A response whose body an injected ``reset`` broke off (:class:`emulator.faults.BodyResetResponse`)
 reaches the client as it would through Cloudflare: headers, part of the body, a closed
@@ -26,7 +36,8 @@ import functools
 import json
 import logging
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -34,20 +45,24 @@ from aiohttp import web
 from .anycast import place
 from .bodies import TooLarge, read_within
 from .cf import cf_properties
+from .dashboard import Dashboard
 from .errors import PROBLEM_JSON, ProblemError
 from .faultconfig import FaultSpecError, parse_faults
 from .faults import BodyResetResponse, FaultInjector
+from .figures import DEFAULT_WINDOW, MAX_WINDOW
 from .geo import CityIndex
 from .metrics import CONTENT_TYPE, METRICS_ENDPOINT
 from .pop import Pop, error_response
 from .purgeapi import PURGE_API_PATH, PURGES_ENDPOINT, PurgeApi, purges_response
+from .requestlog import REQUEST_LOG, Seen, log_fields
+from .requestnote import noting
 from .runtime.cache_http import normalize_url
 from .runtime.headers import JsHeaders
 from .runtime.http import JsRequest, JsResponse
 from .runtime.jsproxy import JsObject
 from .topology import Placement, Topology
 
-__all__ = ["FAULTS_ENDPOINT", "SERVER", "FrontDoor"]
+__all__ = ["FAULTS_ENDPOINT", "SERVER", "STATS_ENDPOINT", "FrontDoor", "stats_window"]
 
 _fault_log = logging.getLogger("popcache.faults")
 
@@ -70,6 +85,7 @@ MAX_BODY = 100 * 1024 * 1024
 """Cloudflare's request body limit on the Free and Pro plans; past it Cloudflare answers 413
 before any Worker runs (developers.cloudflare.com/workers/platform/limits/)."""
 FAULTS_ENDPOINT = "/cdn-cgi/popcache/faults"
+STATS_ENDPOINT = "/cdn-cgi/popcache/stats"
 # Request headers Cloudflare's edge sets itself (a client's own values are replaced, except
 # X-Forwarded-For, which it appends the client's address to).
 _EDGE_REQUEST_HEADERS = frozenset(
@@ -117,6 +133,21 @@ def _bad_url(url: str, host: str, target: str) -> ProblemError:
     return ProblemError(400, "Bad URL", f"{url!r} is not a valid http URL", "url")
 
 
+def stats_window(query: Mapping[str, str]) -> int:
+    """The ``window`` of a stats request: whole seconds, 1 to ``MAX_WINDOW``."""
+    raw = query.get("window")
+    if raw is None:
+        return DEFAULT_WINDOW
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_WINDOW:
+        return int(raw)
+    raise ProblemError(
+        400,
+        "Bad window",
+        f"window must be whole seconds from 1 to {MAX_WINDOW}, got {raw[:40]!r}",
+        "window",
+    )
+
+
 class FrontDoor:
     def __init__(
         self,
@@ -127,9 +158,19 @@ class FrontDoor:
         faults: FaultInjector,
         purge_api: PurgeApi | None = None,
         metrics: Callable[[], bytes] | None = None,
+        dashboard: Dashboard | None = None,
+        stats: Callable[[int], dict[str, Any]] | None = None,
+        request_log: Callable[[dict[str, Any]], str] | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """``stats`` gives the figures of a window; ``request_log`` formats a request's log
+        line (None: no request log); ``timer`` measures how long a request took."""
         self._topology = topology
         self._metrics = metrics
+        self._dashboard = dashboard
+        self._stats = stats
+        self._request_log = request_log
+        self._timer = timer
         self._faults = faults
         self._purge_api = purge_api
         self._pops = pops
@@ -166,6 +207,24 @@ class FrontDoor:
         return JsObject(fields, shared=True)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        form = self._request_log
+        if form is None or request.raw_path.startswith("/cdn-cgi/"):
+            return await self._serve(request)
+        started = self._timer()
+        with noting() as note:
+            response = await self._serve(request)
+        seen = Seen(
+            response.headers.get("CF-Ray", "").rpartition("-")[2],
+            request.method,
+            request.raw_path,
+            response.status,
+            response.content_length or 0,
+            (self._timer() - started) * 1000,
+        )
+        REQUEST_LOG.info(form(log_fields(self._now_ms() / 1000, note.point, seen)))
+        return response
+
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
         request_headers = request.headers
         try:
             # The peer address matters only to a topology with client ranges.
@@ -253,14 +312,19 @@ class FrontDoor:
             return await self._fault_endpoint(request, pop.colo, ray)
         if request.path == METRICS_ENDPOINT and self._metrics is not None:
             if request.method not in ("GET", "HEAD"):
-                return self._problem(
-                    ProblemError(
-                        405, "Method Not Allowed", f"{METRICS_ENDPOINT} takes GET", "method"
-                    ),
-                    pop.colo,
-                )
+                return self._refused(METRICS_ENDPOINT, ("GET",), pop.colo)
             text = self._metrics()
             return _stamped(web.Response(body=text, headers={"Content-Type": CONTENT_TYPE}), ray)
+        if request.path == STATS_ENDPOINT and self._stats is not None:
+            if request.method not in ("GET", "HEAD"):
+                return self._refused(STATS_ENDPOINT, ("GET",), pop.colo)
+            try:
+                window = stats_window(request.query)
+            except ProblemError as problem:
+                return self._problem(problem, pop.colo)
+            return _json(self._stats(window), ray)
+        if self._dashboard is not None and self._dashboard.serves(request.path):
+            return _stamped(await self._dashboard.handle(request), ray)
         purge_api = self._purge_api
         if purge_api is not None:
             if request.path.startswith(PURGE_API_PATH + "/"):
@@ -307,36 +371,38 @@ class FrontDoor:
             self._faults.replace(faults)
             _fault_log.info("faults replaced through %s: %d fault(s)", FAULTS_ENDPOINT, len(faults))
         elif request.method != "GET":
-            refused = self._problem(
-                ProblemError(
-                    405, "Method Not Allowed", f"{FAULTS_ENDPOINT} takes GET or PUT", "method"
-                ),
-                colo,
-            )
-            refused.headers["Allow"] = "GET, PUT"
-            return refused
-        return web.Response(
-            body=json.dumps(self._faults.to_json()).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Cache-Control": "no-store",
-                "CF-Ray": ray,
-                "Server": SERVER,
-            },
-        )
+            return self._refused(FAULTS_ENDPOINT, ("GET", "PUT"), colo)
+        return _json(self._faults.to_json(), ray)
 
     def _purges_endpoint(
         self, request: web.BaseRequest, purge_api: PurgeApi, colo: str, ray: str
     ) -> web.Response:
         """``GET`` the purge log, newest first."""
         if request.method not in ("GET", "HEAD"):
-            refused = self._problem(
-                ProblemError(405, "Method Not Allowed", f"{PURGES_ENDPOINT} takes GET", "method"),
-                colo,
-            )
-            refused.headers["Allow"] = "GET"
-            return refused
+            return self._refused(PURGES_ENDPOINT, ("GET",), colo)
         return _stamped(purges_response(purge_api.purges), ray)
+
+    def _refused(self, endpoint: str, methods: tuple[str, ...], colo: str) -> web.Response:
+        """The 405 for a method ``endpoint`` does not take."""
+        refused = self._problem(
+            ProblemError(
+                405, "Method Not Allowed", f"{endpoint} takes {' or '.join(methods)}", "method"
+            ),
+            colo,
+        )
+        refused.headers["Allow"] = ", ".join(methods)
+        return refused
+
+
+def _json(data: object, ray: str) -> web.Response:
+    """An emulator endpoint's JSON answer, never cached."""
+    return _stamped(
+        web.Response(
+            body=json.dumps(data).encode(),
+            headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+        ),
+        ray,
+    )
 
 
 def _stamped(response: web.Response, ray: str) -> web.Response:

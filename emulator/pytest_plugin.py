@@ -16,9 +16,10 @@
 
 Each emulator runs in-process on 127.0.0.1 (port 0) with in-memory state unless
 ``persist_to`` is given, and is torn down last-in first-out with every client it handed out.
-``origin="demo"`` starts the demo storefront origin in-process as well. Queue messages sent
-through ``[[queues.producers]]`` are delivered only when the test asks (``pump_queues`` or
-``drain``), so batching, retries and delays follow the fake clock deterministically. Async
+``origin="demo"`` starts the demo storefront origin in-process as well (the dashboard's demo
+buttons, ``/cdn-cgi/popcache/demo/*``, drive it). Queue messages sent through
+``[[queues.producers]]`` are delivered only when the test asks (``pump_queues`` or ``drain``),
+so batching, retries and delays follow the fake clock deterministically. Async
 fixtures need pytest-asyncio, which ``popcache[dev]`` installs.
 """
 
@@ -201,6 +202,7 @@ async def popcache_emulator() -> AsyncIterator[EmulatorFactory]:
             queue_loop=False,
             purge=purge or DEFAULT_PURGE,
             tiered=tiered,
+            demo_origin=demo is not None,
         )
         url = await emulator.start("127.0.0.1", 0)
         # A worker naming PURGE_API (the edge bundle) purges through this emulator, as under

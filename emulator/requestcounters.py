@@ -1,0 +1,67 @@
+"""Cumulative request counts for Prometheus' counters, from the request data points.
+
+A counter must never go down between scrapes, yet ``DataPoints`` forgets its oldest points and
+the names worth a label of their own change as traffic does. So each scrape reads only the
+points written since the last one (``DataPoints.written`` says how many that is) and adds them
+to totals kept here, under labels that never move (:class:`emulator.cardinality.StickyLabels`:
+the first 16 names of a group, the most requests first, keep their own label for good; later
+ones count under ``other``). A scrape that comes after more than ``DataPoints``' capacity of
+new points counts only those still kept: the totals fall short then, but never go down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from operator import attrgetter
+
+from .cardinality import StickyLabels
+from .datapoints import DataPoints
+from .requestscan import scan
+
+__all__ = ["RequestCounters"]
+
+
+class RequestCounters:
+    """Every request point read so far, counted under bounded labels."""
+
+    def __init__(self) -> None:
+        self._read = 0
+        self.pops = StickyLabels()
+        self.classes = StickyLabels()
+        self.caches = StickyLabels()
+        self.zones = StickyLabels()
+        self.requests: Counter[tuple[str, str, str]] = Counter()
+        """By PoP, class and cache outcome."""
+        self.origin_requests: Counter[tuple[str, str]] = Counter()
+        """By PoP and class."""
+        self.errors: Counter[str] = Counter()
+        """Responses with status 500 or more, by zone."""
+        self.durations: Counter[str] = Counter()
+        """Requests with a duration, by PoP (the summary's ``_count``)."""
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        """Their durations added up, by PoP (the summary's ``_sum``)."""
+
+    def update(self, datapoints: DataPoints) -> None:
+        """Count the points written since the last update."""
+        points = datapoints.newer_than(self._read)
+        self._read = datapoints.written
+        groups = scan(points, -math.inf, math.inf).groups
+        for labels, field in (
+            (self.pops, "pop"),
+            (self.classes, "klass"),
+            (self.caches, "cache"),
+            (self.zones, "zone"),
+        ):
+            name = attrgetter(field)
+            weights: Counter[str] = Counter()
+            for names, tally in groups.items():
+                weights[name(names)] += tally.requests
+            labels.admit(weights)
+        for names, tally in groups.items():
+            pop, klass = self.pops(names.pop), self.classes(names.klass)
+            self.requests[pop, klass, self.caches(names.cache)] += tally.requests
+            self.origin_requests[pop, klass] += int(tally.origin_requests)
+            self.errors[self.zones(names.zone)] += tally.errors
+            self.durations[pop] += tally.requests
+            self.seconds[pop] += sum(tally.durations) / 1000

@@ -1,0 +1,102 @@
+"""One log line per request the front door serves (``popcache dev --log-format json|pretty``).
+
+The fields are the request data point's (docs/observability.md), read from the point the
+worker wrote while serving it (:mod:`emulator.requestnote`), and the path, which no point
+holds. A Worker that wrote none (any Worker, not only popcache's edge) still gets its line
+from what the front door saw: the PoP, method, path, status, body bytes and duration; the
+fields only a point knows are null. A JSON line is valid JSON whatever the path holds (every
+character outside ASCII escaped); a pretty line shows control characters as escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from .datapoints import DataPoint
+from .printable import printable
+from .requestscan import request_fields
+
+__all__ = ["LOG_FORMATS", "REQUEST_LOG", "Seen", "log_fields"]
+
+REQUEST_LOG = logging.getLogger("popcache.requests")
+
+
+class Seen(NamedTuple):
+    """What the front door itself knows of a request it served."""
+
+    pop: str
+    method: str
+    path: str
+    status: int
+    bytes: int
+    duration_ms: float
+
+
+def log_fields(at: float, point: DataPoint | None, seen: Seen) -> dict[str, Any]:
+    """The fields of the line for a request served at ``at``, its point being ``point``."""
+    fields = request_fields(point) if point is not None else None
+    if fields is None:
+        return {
+            "time": at,
+            "pop": seen.pop,
+            "zone": None,
+            "class": None,
+            "cache": None,
+            "method": seen.method,
+            "path": seen.path,
+            "status": seen.status,
+            "origin_status": None,
+            "origin_ms": None,
+            "bytes": seen.bytes,
+            "duration_ms": round(seen.duration_ms, 3),
+            "backpressure": None,
+        }
+    return {
+        "time": at,
+        "pop": fields.pop or seen.pop,
+        "zone": fields.zone,
+        "class": fields.klass,
+        "cache": fields.cache,
+        "method": fields.method or seen.method,
+        "path": seen.path,
+        "status": int(fields.status),
+        "origin_status": int(fields.origin_status),
+        "origin_ms": fields.origin_ms,
+        "bytes": int(fields.bytes),
+        "duration_ms": fields.duration_ms,
+        "backpressure": int(fields.backpressure),
+    }
+
+
+def json_line(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+def pretty_line(fields: dict[str, Any]) -> str:
+    """``12:00:00.000 SFO GET /path 200 hit class=product zone=z origin=200 12.0ms 512B
+    15.0ms``, with ``backpressure=N`` when there is some; ``-`` for what is not known."""
+
+    def shown(name: str) -> str:
+        value = fields[name]
+        return "-" if value is None or value == "" else printable(str(value))
+
+    at = datetime.fromtimestamp(fields["time"], UTC).strftime("%H:%M:%S.%f")[:-3]
+    origin = "-" if fields["origin_ms"] is None else f"{fields['origin_ms']:.1f}ms"
+    line = (
+        f"{at} {shown('pop')} {shown('method')} {shown('path')} {fields['status']} "
+        f"{shown('cache')} class={shown('class')} zone={shown('zone')} "
+        f"origin={shown('origin_status')} {origin} {fields['bytes']}B "
+        f"{fields['duration_ms']:.1f}ms"
+    )
+    return line + (f" backpressure={fields['backpressure']}" if fields["backpressure"] else "")
+
+
+LOG_FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "pretty": pretty_line,
+    "json": json_line,
+}
+"""``--log-format``'s choices, the first the default."""
