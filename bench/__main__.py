@@ -22,7 +22,11 @@ Sections, in order:
             ceil(distinct tags / 100) per queue batch, invalidation latency p50/p99, and the
             origin requests of the refill after the purges;
   warming   a promotion of 1,000 pages warmed by the cron under a 600/min budget (issue #9):
-            the busiest minute at the origin, and the hit ratio at the opening with and without.
+            the busiest minute at the origin, and the hit ratio at the opening in each PoP
+            (lower or upper tier) with and without.
+
+  metrics   the request data points' cost on the hit path (issue #10): the edge bundle with
+            its METRICS binding next to the same bundle without, in-process, CPU time.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -43,6 +47,7 @@ from . import (
     edge_coldstart,
     edge_events,
     edge_hits,
+    edge_metrics,
     edge_overhead,
     edge_slow,
     edge_stampede,
@@ -62,6 +67,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "slow": edge_slow.run,
     "events": edge_events.run,
     "warming": edge_warming.run,
+    "metrics": edge_metrics.run,
 }
 NEEDS_WRK = frozenset({"runtime", "hits"})
 
@@ -84,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     wrk.add_argument("--rounds", type=int, default=7, help="rounds per server (7)")
     wrk.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     wrk.add_argument("--no-callgrind", action="store_true", help="skip instruction counts")
-    calls = parser.add_argument_group("in-process calls (overhead, zones)")
+    calls = parser.add_argument_group("in-process calls (overhead, zones, metrics)")
     calls.add_argument("--batch", type=int, default=2000, help="calls per timed batch (2000)")
     calls.add_argument("--batches", type=int, default=7, help="batches of each (7)")
     herd = parser.add_argument_group("stampede")

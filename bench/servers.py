@@ -30,7 +30,7 @@ def trivial(port: int) -> list[str]:
     return [*_DEV, "-c", str(TRIVIAL), "--origin", NO_ORIGIN, "--port", str(port)]
 
 
-def edge(port: int, origin_port: int) -> list[str]:
-    """The emulator's default: the repository's edge bundle (``./wrangler.toml``) in front of
-    the embedded demo origin."""
-    return [*_DEV, "--port", str(port), "--origin-port", str(origin_port)]
+def edge(port: int, origin_port: int, config: Path = EDGE) -> list[str]:
+    """The emulator's default: the repository's edge bundle (``./wrangler.toml``, or a copy of
+    it at ``config``) in front of the embedded demo origin."""
+    return [*_DEV, "-c", str(config), "--port", str(port), "--origin-port", str(origin_port)]

@@ -201,10 +201,8 @@ def _recorder(dataset: Any) -> Any:
 
 
 def _write_point(dataset: Any, point: dict[str, Any]) -> None:
-    """Write a request's data point; a Worker without the binding, or a binding that throws,
-    never fails the request it describes."""
-    if dataset is None:
-        return
+    """Write a request's data point; a binding that throws never fails the request it
+    describes."""
     try:
         dataset.writeDataPoint(point)
     except Exception as exc:  # a JS Error over the limits, or a TypeError
@@ -284,17 +282,16 @@ class Default(WorkerEntrypoint):
         cf = getattr(incoming, "cf", None)
         started = _now()
         response = await front.handle(edge_request, runtime, _geo(cf))
-        _write_point(
-            getattr(self.env, "METRICS", None),
-            request_point(
+        if (metrics := getattr(self.env, "METRICS", None)) is not None:
+            point = request_point(
                 runtime.tally,
                 colo=_colo(cf),
                 method=method,
                 status=response.status,
                 size=len(response.body),
                 seconds=_now() - started,
-            ),
-        )
+            )
+            _write_point(metrics, point)
         body = response.body or None  # 204/304 and HEAD answers have a null body
         return Response(body, status=response.status, headers=list(response.headers))
 
