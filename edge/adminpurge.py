@@ -148,8 +148,9 @@ def _authorised(header: str | None, tokens: tuple[str, ...]) -> bool:
     scheme, _, given = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         return False
-    given = given.strip()
+    # surrogatepass: a header's bytes that were not UTF-8 may arrive as lone surrogates.
+    given_bytes = given.strip().encode("utf-8", "surrogatepass")
     matched = False
     for token in tokens:
-        matched |= hmac.compare_digest(given.encode(), token.encode())
+        matched |= hmac.compare_digest(given_bytes, token.encode())
     return matched

@@ -32,7 +32,9 @@ NOT_MODIFIED_FIELDS = frozenset(
 _NOT_UPDATED = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "content-range"}
 )
-_ENTITY_TAG = re.compile(r'\s*((?:W/)?"[^"]*")\s*(?:,|$)')
+# A match never starts inside a run of whitespace (the lookbehind): one that could would also
+# start where the run does, and trying each position of a long run would take quadratic time.
+_ENTITY_TAG = re.compile(r'(?<!\s)\s*((?:W/)?"[^"]*")\s*(?:,|$)')
 
 
 def _opaque(tag: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,15 +54,52 @@ def parse_client_geo(value: str) -> Location:
     return Location(latitude, longitude)
 
 
+_CF_STRINGS = frozenset(
+    {
+        "colo",
+        "country",
+        "city",
+        "continent",
+        "latitude",
+        "longitude",
+        "postalCode",
+        "metroCode",
+        "region",
+        "regionCode",
+        "timezone",
+    }
+)
+"""``request.cf`` fields Cloudflare always gives as strings; an override must keep them so, as
+the front door copies ``country`` into ``CF-IPCountry`` and a Worker may key on the rest."""
+_COUNTRY = re.compile(r"[A-Z]{2}|T1")
+
+
 def _cf_overrides(value: str | None) -> Mapping[str, Any]:
     if value is None:
         return {}
     try:
         overrides = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[..." past the stack's depth
         overrides = None
     if not isinstance(overrides, dict):
         raise ProblemError(400, "Bad cf override", f"{CF_HEADER} must be a JSON object", CF_HEADER)
+    for name, value in overrides.items():  # in the order sent: the first bad one is named
+        if name in _CF_STRINGS and not (isinstance(value, str) and value.isprintable()):
+            raise ProblemError(
+                400,
+                "Bad cf override",
+                f"{CF_HEADER}: {name} must be a string of printable characters, as Cloudflare "
+                "gives it",
+                f"{CF_HEADER}.{name}",
+            )
+    country = overrides.get("country")
+    if country is not None and not _COUNTRY.fullmatch(country):
+        raise ProblemError(
+            400,
+            "Bad cf override",
+            f"{CF_HEADER}: country must be an ISO 3166-1 alpha-2 code, XX or T1",
+            f"{CF_HEADER}.country",
+        )
     return overrides
 
 

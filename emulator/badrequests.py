@@ -52,7 +52,10 @@ class _ProblemHandler(RequestHandler):
         lines = [line.strip() for line in (message or "").splitlines()]
         kept = [line for line in lines if line and line != "^"][:2]
         detail = " ".join(kept).rstrip(":") or HTTPStatus(status).description
-        log.info("bad request from %s: %s", request.remote, detail)
+        if status >= 500:  # not the client's fault: the emulator's own, with its traceback
+            log.error("error serving %s %s", request.method, request.rel_url, exc_info=exc)
+        else:
+            log.info("bad request from %s: %s", request.remote, detail)
         problem = ProblemError(status, HTTPStatus(status).phrase, detail, _field(exc, detail))
         response = web.Response(
             status=status,

@@ -464,8 +464,9 @@ class PurgeApi:
 
     def _authorized(self, authorization: str) -> bool:
         scheme, _, token = authorization.strip().partition(" ")
+        # surrogatepass: aiohttp hands over bytes that are not UTF-8 as lone surrogates.
         return scheme.lower() == "bearer" and hmac.compare_digest(
-            token.strip().encode(), self.settings.token.encode()
+            token.strip().encode("utf-8", "surrogatepass"), self.settings.token.encode()
         )
 
 
