@@ -42,7 +42,7 @@ from .purgeapi import PurgeApi, PurgeLog, PurgeRecord, PurgeSettings, PurgeTarge
 from .queuedelivery import QueueDelivery
 from .queuestore import QueueStore
 from .requestcounters import RequestCounters
-from .requestlog import LOG_FORMATS
+from .requestlog import LOG_FORMATS, REQUEST_LOG
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVNamespace, KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
@@ -92,6 +92,7 @@ class Emulator:
         tiered: bool | None = None,
         demo_origin: bool = False,
         log_format: str | None = None,
+        log_to: Callable[[str], None] | None = None,
     ) -> None:
         """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
         to replay the same faults). ``queue_duplicates`` is the rate of duplicate deliveries of
@@ -104,7 +105,8 @@ class Emulator:
         Tiered Cache's upper tier on or off whatever ``topology`` says (None: as it says).
         ``demo_origin`` says ``origin`` is the demo storefront started alongside, which the
         dashboard's demo buttons drive. ``log_format`` (a key of ``LOG_FORMATS``) logs one
-        line per request served on the ``popcache.requests`` logger (None: no request log)."""
+        line per request served to ``log_to``, by default the ``popcache.requests`` logger
+        (None: no request log)."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
@@ -114,6 +116,7 @@ class Emulator:
         self.datapoints = DataPoints()
         self._counters = RequestCounters()
         self._log_format = log_format
+        self._log_to = log_to or REQUEST_LOG.info
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
         self.queue_store = QueueStore(persist_to / "queues.sqlite3" if persist_to else None)
         self.faults = FaultInjector(faults, rng)
@@ -207,6 +210,7 @@ class Emulator:
             dashboard=Dashboard(self.origin if self.demo_origin else None),
             stats=self.stats,
             request_log=LOG_FORMATS[self._log_format] if self._log_format else None,
+            log_to=self._log_to,
         )
         self._runner = web.ServerRunner(
             ProblemServer(door.handle, access_log=None), handle_signals=False

@@ -37,7 +37,7 @@ from .modecli import add_mode_command, run_mode, set_mode
 from .origin.modes import MODES
 from .purgecli import add_purge_command, run_purge
 from .purgelimit import PURGE_PLANS
-from .requestlog import LOG_FORMATS, REQUEST_LOG
+from .requestlog import LOG_FORMATS, LineWriter
 from .statscli import add_stats_command, run_stats
 from .warmcli import add_warm_command, run_warm
 from .wrangler import WorkerConfig, load_config
@@ -240,7 +240,6 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
     if not 0.0 <= args.queue_duplicates <= 1.0:
         raise ConfigError("--queue-duplicates", "must be a rate from 0 to 1")
     wiring = _wiring(args, config)
-    _log_requests_to_stderr()
     async with contextlib.AsyncExitStack() as stack:
         origin_url = args.origin
         if origin_url is None:
@@ -277,6 +276,7 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             tiered=False if args.no_tiered_cache else None,
             demo_origin=args.origin is None,
             log_format=args.log_format,
+            log_to=LineWriter(sys.stderr),  # bare lines: a JSON line must be nothing but JSON
         )
         stack.push_async_callback(emulator.stop)
         try:
@@ -294,14 +294,6 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
         )
     print("popcache dev: stopped", flush=True)
     return 0
-
-
-def _log_requests_to_stderr() -> None:
-    """Request lines go out bare (a JSON line must be nothing but JSON), beside the other logs."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    REQUEST_LOG.addHandler(handler)
-    REQUEST_LOG.propagate = False
 
 
 def _front_url(args: argparse.Namespace) -> str:

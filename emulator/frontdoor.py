@@ -21,9 +21,9 @@ the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloud
   drive the demo origin (:mod:`emulator.dashboard`).
 
 With a request log (``popcache dev --log-format``), every request that is not for a
-``/cdn-cgi/`` endpoint is one line on the ``popcache.requests`` logger
-(:mod:`emulator.requestlog`), with the data point the worker wrote while serving it
-(:mod:`emulator.requestnote`).
+``/cdn-cgi/`` endpoint is one line to the log's writer (by default the ``popcache.requests``
+logger; ``popcache dev`` writes stderr directly: :mod:`emulator.requestlog`), with the data
+point the worker wrote while serving it (:mod:`emulator.requestnote`).
 
 A response whose body an injected ``reset`` broke off (:class:`emulator.faults.BodyResetResponse`)
 reaches the client as it would through Cloudflare: headers, part of the body, a closed
@@ -161,15 +161,18 @@ class FrontDoor:
         dashboard: Dashboard | None = None,
         stats: Callable[[int], dict[str, Any]] | None = None,
         request_log: Callable[[dict[str, Any]], str] | None = None,
+        log_to: Callable[[str], None] = REQUEST_LOG.info,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         """``stats`` gives the figures of a window; ``request_log`` formats a request's log
-        line (None: no request log); ``timer`` measures how long a request took."""
+        line (None: no request log), written to ``log_to``; ``timer`` measures how long a
+        request took."""
         self._topology = topology
         self._metrics = metrics
         self._dashboard = dashboard
         self._stats = stats
         self._request_log = request_log
+        self._log_to = log_to
         self._timer = timer
         self._faults = faults
         self._purge_api = purge_api
@@ -221,7 +224,7 @@ class FrontDoor:
             response.content_length or 0,
             (self._timer() - started) * 1000,
         )
-        REQUEST_LOG.info(form(log_fields(self._now_ms() / 1000, note.point, seen)))
+        self._log_to(form(log_fields(self._now_ms() / 1000, note.point, seen)))
         return response
 
     async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:

@@ -1,5 +1,7 @@
 """The request log: one line per request, the data point's fields, safe whatever the path."""
 
+import asyncio
+import io
 import json
 import logging
 
@@ -8,7 +10,7 @@ import pytest
 from pointworker import running
 
 from emulator.datapoints import DataPoint
-from emulator.requestlog import LOG_FORMATS, Seen, log_fields
+from emulator.requestlog import LOG_FORMATS, LineWriter, Seen, log_fields
 
 FIELDS = {
     "time", "pop", "zone", "class", "cache", "method", "path", "status", "origin_status",
@@ -95,3 +97,30 @@ async def test_emulator_endpoints_are_not_logged(tmp_path, caplog):
 
 async def test_no_request_log_unless_asked(tmp_path, caplog):
     assert await served_lines(tmp_path, caplog, "/p", log_format=None) == []
+
+
+class _CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_a_line_written_outside_an_event_loop_is_flushed_at_once() -> None:
+    stream = _CountingStream()
+    LineWriter(stream)("a line")
+    assert (stream.getvalue(), stream.flushes) == ("a line\n", 1)
+
+
+async def test_lines_written_in_a_loop_are_flushed_once_shortly_after() -> None:
+    stream = _CountingStream()
+    write = LineWriter(stream)
+    for n in range(100):
+        write(f"line {n}")
+    assert stream.flushes == 0
+    await asyncio.sleep(LineWriter.FLUSH_SECONDS * 2)
+    assert stream.flushes == 1
+    assert stream.getvalue().count("\n") == 100
