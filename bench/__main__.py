@@ -27,22 +27,28 @@ Sections, in order:
 
   metrics   the request data points' cost on the hit path (issue #10): the edge bundle with
             its METRICS binding next to the same bundle without, in-process, CPU time.
+  anchors   the hits section's load (issue #11) against nginx proxy_cache (configured by the
+            bench on loopback) and the emulator running the edge bundle, each in front of a
+            demo origin counting what reaches it, and bare aiohttp answering the same body.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
 callgrind (when valgrind is installed) are repeatable to the percent. Each section prints its
-table and whether it meets its target when it finishes. Without wrk, the wrk sections are
-skipped, the others run, and the exit code is 2.
+table and whether it meets its target when it finishes. Without wrk (or nginx, for anchors),
+the sections needing it are skipped, the others run, and the exit code is 2. The slow and
+events sections also draw their time series as PNGs (--plots; needs matplotlib, the bench
+extra: pip install -e '.[bench]').
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from . import (
+    anchors,
     edge_batch,
     edge_coldstart,
     edge_events,
@@ -55,6 +61,7 @@ from . import (
     edge_zones,
     runtime,
 )
+from .measure import tool
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "runtime": runtime.run,
@@ -68,8 +75,13 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "events": edge_events.run,
     "warming": edge_warming.run,
     "metrics": edge_metrics.run,
+    "anchors": anchors.run,
 }
-NEEDS_WRK = frozenset({"runtime", "hits"})
+# The programs sections run, the sections that need each, and how to install it.
+NEEDS: dict[str, tuple[frozenset[str], str]] = {
+    "wrk": (frozenset({"runtime", "hits", "anchors"}), "apt-get install wrk"),
+    "nginx": (frozenset({"anchors"}), "apt-get install nginx-light"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECTION",
         help=f"run this section only (repeatable; one of {', '.join(SECTIONS)}); default: all",
     )
-    wrk = parser.add_argument_group("wrk rounds (runtime, hits)")
+    wrk = parser.add_argument_group("wrk rounds (runtime, hits, metrics, anchors)")
     wrk.add_argument("--seconds", type=int, default=3, help="length of one wrk round (3)")
     wrk.add_argument("--rounds", type=int, default=7, help="rounds per server (7)")
     wrk.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
@@ -98,18 +110,28 @@ def _parser() -> argparse.ArgumentParser:
     herd.add_argument(
         "--origin-delay", type=float, default=0.2, help="seconds the origin takes to answer (0.2)"
     )
+    parser.add_argument(
+        "--plots",
+        type=Path,
+        default=Path(__file__).resolve().parent / "plots",
+        metavar="DIR",
+        help="where the slow and events sections write their PNG charts (bench/plots/)",
+    )
     return parser
 
 
 def main() -> int:
     args = _parser().parse_args()
     selected = [name for name in SECTIONS if name in (args.only or SECTIONS)]
-    skipped = [] if shutil.which("wrk") else [name for name in selected if name in NEEDS_WRK]
-    if skipped:
-        print(
-            f"bench: wrk is not installed (apt-get install wrk); skipping {', '.join(skipped)}",
-            file=sys.stderr,
-        )
+    skipped: list[str] = []
+    for program, (needers, install) in NEEDS.items():
+        lacking = [name for name in selected if name in needers and name not in skipped]
+        if lacking and tool(program) is None:
+            print(
+                f"bench: {program} is not installed ({install}); skipping {', '.join(lacking)}",
+                file=sys.stderr,
+            )
+            skipped += lacking
     for name in selected:
         if name not in skipped:
             SECTIONS[name](args)

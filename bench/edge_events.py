@@ -14,7 +14,8 @@ batches and lengthens latency; the README says by how much). Three steps:
    over 10 s: 100 requests of 100 events, one every 100 ms. Targets: purge API calls at most
    ``ceil(distinct tags / 100)`` per delivered batch, summed over the batches; invalidation
    latency (event accepted to purge applied in every PoP, as the edge records it) p99 at most
-   ``max_batch_timeout`` + 50 ms.
+   ``max_batch_timeout`` + 50 ms. Each event's latency over the run is also drawn as a PNG
+   (``--plots``).
 3. **Refill.** Five concurrent clients per page and PoP ask for every page again. Target: at
    most one origin request per key per PoP (request collapsing).
 """
@@ -43,6 +44,7 @@ from emulator.edgemodules import reach_edge_modules
 from emulator.purgeapi import PurgeRecord
 from emulator.wrangler import load_config
 
+from . import pngcharts
 from .measure import free_port
 from .report import heading, table, verdict
 
@@ -81,7 +83,8 @@ class Results:
     batches: int
     calls: int
     bound: int
-    latencies: list[float]
+    # Each event's invalidation: (seconds since the first event was accepted, latency seconds).
+    invalidations: list[tuple[float, float]]
     timeout: float
     refill_requests: int
     keys: int
@@ -136,6 +139,18 @@ def _bundle(dest: Path) -> Path:
     return dest / "wrangler.toml"
 
 
+def invalidations(emulator: Emulator) -> list[tuple[float, float]]:
+    """When each inventory event was accepted (seconds after the first; its point's timestamp,
+    when the purge was applied, less its latency) and its invalidation latency, in seconds."""
+    accepted = [
+        (point.timestamp - point.doubles[0], point.doubles[0])
+        for point in emulator.datapoints
+        if point.blobs[:2] == ("invalidation", "inventory.changed") and point.doubles
+    ]
+    first = min((at for at, _ in accepted), default=0.0)
+    return sorted((at - first, latency) for at, latency in accepted)
+
+
 async def measure(bundle: Path) -> Results:
     origin = CountingOrigin()
     server = web.Server(origin.handle)
@@ -176,7 +191,7 @@ async def measure(bundle: Path) -> Results:
         batches=emulator.queues.batches,
         calls=len(calls),
         bound=emulator.queues.batches * per_batch,
-        latencies=emulator.datapoints.latencies("invalidation").get("inventory.changed", []),
+        invalidations=invalidations(emulator),
         timeout=consumer.max_batch_timeout,
         refill_requests=refill,
         keys=SKUS * len(POPS),
@@ -186,7 +201,8 @@ async def measure(bundle: Path) -> Results:
 def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="popcache-bench-events-") as tmp:
         results = asyncio.run(measure(_bundle(Path(tmp))))
-    p50, p99 = quantile(results.latencies, 0.5), quantile(results.latencies, 0.99)
+    latencies = [latency for _, latency in results.invalidations]
+    p50, p99 = quantile(latencies, 0.5), quantile(latencies, 0.99)
     bound_ms = results.timeout * 1e3 + 50
     heading(
         f"Inventory events through the emulator (in-process, {len(POPS)} PoPs, the repository's "
@@ -198,7 +214,7 @@ def run(args: argparse.Namespace) -> None:
     table(
         ["measured", "value", "target"],
         [
-            ["events accepted", f"{len(results.latencies):,}", f"{EVENTS:,}"],
+            ["events accepted", f"{len(latencies):,}", f"{EVENTS:,}"],
             ["queue batches delivered", f"{results.batches}", ""],
             [
                 "purge API calls",
@@ -221,4 +237,19 @@ def run(args: argparse.Namespace) -> None:
         f"{results.refill_requests / results.keys:.2f} origin requests per key per PoP "
         f"({verdict(results.refill_requests <= results.keys)} ≤ 1).",
         flush=True,
+    )
+    pngcharts.draw(
+        args.plots / "events-invalidation-latency.png",
+        f"Invalidation latency of {EVENTS:,} inventory events (the {PER_REQUEST} of a request "
+        f"share a latency, so their points overlap; dashed: the p99 target)",
+        [at for at, _ in results.invalidations],
+        "seconds since the first event was accepted",
+        [
+            pngcharts.Panel(
+                "latency ms",
+                [latency * 1e3 for _, latency in results.invalidations],
+                "points",
+                limit=bound_ms,
+            )
+        ],
     )

@@ -21,11 +21,11 @@ PoP's). Two measurements:
    answers ``429`` with ``Retry-After: 2``) by turns, while a steady 50 requests/s (a seeded
    Zipf mix over 200 warm URLs) runs. Each second: the back-pressure step (the highest
    ``backpressure-<n>`` in the ``Cache-Status`` of that second's responses), the hit ratio,
-   the origin's requests, the 5xx and 503 the clients got; a table and a text chart. The
-   verdicts: the step climbs during each overload, comes back down after, and never flaps.
-   The edge comes down one step per 30 s of health, counted from when the 429 share (a
-   10 s half-life average) falls under 5%, so a run that fits the section's time ends before
-   the first step down: the section then replays the run's origin exchanges through the
+   the origin's requests, the 5xx and 503 the clients got; a table, a text chart and a PNG
+   (``--plots``). The verdicts: the step climbs during each overload, comes back down after,
+   and never flaps. The edge comes down one step per 30 s of health, counted from when the 429
+   share (a 10 s half-life average) falls under 5%, so a run that fits the section's time ends
+   before the first step down: the section then replays the run's origin exchanges through the
    edge's own ``health.OriginHealth``, continued by healthy exchanges at the run's closing
    rate, and prints when the steps would come down.
 """
@@ -41,7 +41,6 @@ import random
 import re
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -55,7 +54,7 @@ from aiohttp import web
 
 from emulator.anycast import POP_HEADER
 
-from . import asciiplot, servers
+from . import asciiplot, pngcharts, servers
 from .edge_batch import _on_cpu_1
 from .edge_overhead import HEADERS, HOST, _DictStore, _edge_module
 from .edge_stampede import _raise_open_files
@@ -204,12 +203,6 @@ async def _get(session: aiohttp.ClientSession, url: str) -> Answer:
     )
 
 
-def _dev(config: Path, port: int, origin: str) -> list[str]:
-    """``popcache dev`` running the bundle ``config`` in front of ``origin``."""
-    dev = [sys.executable, "-m", "emulator", "dev", "--in-memory", "--no-reload"]
-    return [*dev, "-c", str(config), "--port", str(port), "--origin", origin]
-
-
 async def _origin_server(handler: Callable[[web.BaseRequest], Any]) -> tuple[web.BaseRunner, str]:
     runner = web.ServerRunner(web.Server(handler, access_log=None))
     await runner.setup()
@@ -319,7 +312,7 @@ async def placeholders() -> Placeholders:
             if budget is None or abs(budget - BUDGET_S) > 1e-9:
                 raise SystemExit(f"bench: the bundle copy's budget is {budget}, not {BUDGET}")
             port = free_port()
-            with server(_dev(config, port, origin_url), "ready"):
+            with server(servers.edge_before(port, origin_url, config), "ready"):
                 base = f"http://127.0.0.1:{port}"
                 connector = aiohttp.TCPConnector(limit=0)
                 async with aiohttp.ClientSession(connector=connector) as session:
@@ -771,7 +764,7 @@ async def backpressure(
     responses: list[Response] = []
     try:
         port = free_port()
-        with server(_dev(servers.EDGE, port, origin_url), "ready"):
+        with server(servers.edge_before(port, origin_url), "ready"):
             base = f"http://127.0.0.1:{port}"
             connector = aiohttp.TCPConnector(limit=0)
             async with aiohttp.ClientSession(connector=connector) as session:
@@ -901,6 +894,24 @@ def report_backpressure(
     )
 
 
+def plot_backpressure(
+    rows: Sequence[Second], schedule: Sequence[tuple[str, float]], rate: int, folder: Path
+) -> None:
+    """The text chart's series as a PNG, the overloads shaded."""
+    pngcharts.draw(
+        folder / "slow-backpressure.png",
+        f"Back-pressure: {rate} requests/s through {POP}; the origin overloaded where shaded",
+        [float(row.second) for row in rows],
+        "seconds",
+        [
+            pngcharts.Panel("back-pressure step", [row.step for row in rows]),
+            pngcharts.Panel("hit ratio", [row.hit_ratio for row in rows]),
+            pngcharts.Panel("origin requests/s", [row.origin for row in rows], "bars"),
+        ],
+        [(first, end) for mode, first, end in windows(schedule) if mode == OVERLOADED],
+    )
+
+
 def run(args: argparse.Namespace) -> None:
     _raise_open_files(2 * CLIENTS + 256)
     with _on_cpu_1():
@@ -911,3 +922,4 @@ def run(args: argparse.Namespace) -> None:
     seconds = int(sum(seconds for _, seconds in SCHEDULE))
     rows = per_second(responses, exchanges, seconds, SCHEDULE)
     report_backpressure(rows, exchanges, SCHEDULE, RATE)
+    plot_backpressure(rows, SCHEDULE, RATE, args.plots)

@@ -13,6 +13,7 @@ import glob
 import http.client
 import os
 import re
+import shlex
 import shutil
 import socket
 import statistics
@@ -44,6 +45,15 @@ def pinned(cpu: int, command: list[str]) -> list[str]:
     return command
 
 
+def tool(name: str) -> str | None:
+    """Where the program ``name`` is: on PATH, or in the sbin folders a user's PATH may lack
+    (Debian installs nginx in /usr/sbin)."""
+    return shutil.which(name) or shutil.which(name, path="/usr/local/sbin:/usr/sbin:/sbin")
+
+
+_BEFORE_READY = 2  # lines a server may print before its ready line
+
+
 @contextmanager
 def server(command: list[str], ready: str) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
@@ -51,9 +61,15 @@ def server(command: list[str], ready: str) -> Iterator[subprocess.Popen[str]]:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()
-        if ready not in line:
-            raise SystemExit(f"bench: {command[2]} did not start: {line!r}")
+        # Some servers (nginx) say a line or two before the one that means they listen.
+        said = ""
+        for _ in range(_BEFORE_READY + 1):
+            line = process.stdout.readline()
+            said += line
+            if ready in line or not line:
+                break
+        if ready not in said:
+            raise SystemExit(f"bench: {shlex.join(command)} did not start: {said!r}")
         yield process
     finally:
         process.terminate()
@@ -122,9 +138,10 @@ def start_to_ready(command: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def cache_status(url: str) -> str:
+def cache_status(url: str, header: str = "cache-status") -> str:
     """GET ``url`` with nothing but a Host header, as wrk sends it (so the same cache variant);
-    the response's Cache-Status, "" when there is none."""
+    the response's Cache-Status (or the ``header`` a cache says hit or miss in, nginx's
+    X-Cache-Status), "" when there is none."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.netloc, timeout=30)
     try:
@@ -132,7 +149,7 @@ def cache_status(url: str) -> str:
         connection.endheaders()
         response = connection.getresponse()
         response.read()
-        return response.getheader("cache-status") or ""
+        return response.getheader(header) or ""
     finally:
         connection.close()
 

@@ -20,9 +20,12 @@ NO_ORIGIN = "http://127.0.0.1:9"
 _DEV = [sys.executable, "-m", "emulator", "dev", "--in-memory", "--no-reload"]
 
 
-def bare(port: int) -> list[str]:
-    """The anchor: bare aiohttp answering the trivial worker's body."""
-    return [sys.executable, str(HERE / "bare.py"), "--port", str(port)]
+def bare(port: int, body: Path | None = None, content_type: str = "text/plain") -> list[str]:
+    """The anchor: bare aiohttp answering the trivial worker's body, or ``body``'s bytes."""
+    command = [sys.executable, "-m", "bench.bare", "--port", str(port)]
+    if body is None:
+        return command
+    return [*command, "--body", str(body), "--content-type", content_type]
 
 
 def trivial(port: int) -> list[str]:
@@ -34,3 +37,14 @@ def edge(port: int, origin_port: int, config: Path = EDGE) -> list[str]:
     """The emulator's default: the repository's edge bundle (``./wrangler.toml``, or a copy of
     it at ``config``) in front of the embedded demo origin."""
     return [*_DEV, "-c", str(config), "--port", str(port), "--origin-port", str(origin_port)]
+
+
+def edge_before(port: int, origin: str, config: Path = EDGE) -> list[str]:
+    """The emulator running the edge bundle (or a copy of it at ``config``) in front of the
+    origin at the URL ``origin``."""
+    return [*_DEV, "-c", str(config), "--port", str(port), "--origin", origin]
+
+
+def counted_origin(port: int) -> list[str]:
+    """The demo origin alone, counting the requests that reach it (bench/countedorigin.py)."""
+    return [sys.executable, "-m", "bench.countedorigin", "--port", str(port)]
