@@ -115,6 +115,7 @@ class Emulator:
         self.overrides = dict(overrides or {})
         self.datapoints = DataPoints()
         self._counters = RequestCounters()
+        self._figures: tuple[tuple[int, int, int], dict[str, Any]] | None = None
         self._log_format = log_format
         self._log_to = log_to or REQUEST_LOG.info
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
@@ -297,8 +298,14 @@ class Emulator:
     def stats(self, window: int) -> dict[str, Any]:
         """The figures of the last ``window`` seconds, the queues and the latest purges
         (``/cdn-cgi/popcache/stats``, docs/observability.md)."""
+        now = self.clock.now()
+        # Several dashboards polling each second ask for the same figures: computed once per
+        # second and window while no point has been written since.
+        memo = (window, self.datapoints.written, int(now))
+        if self._figures is None or self._figures[0] != memo:
+            self._figures = (memo, figures(list(self.datapoints), now, window))
         return {
-            **figures(list(self.datapoints), self.clock.now(), window),
+            **self._figures[1],
             "queues": dict(self._queue_depths()),
             "purges": [record.to_json() for record in self.purges.records()[:RECENT_PURGES]],
         }
