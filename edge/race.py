@@ -2,8 +2,8 @@
 
 A request's budget is its zone's ``placeholder_after``, else its rule's ``budget``, unless the
 client prefers otherwise (``Prefer: respond-async, wait=N``, RFC 7240, clamped to the origin
-timeout). The wait is on the collapsed flight, shielded, so whoever stops waiting never cancels
-the fetch other requests (and the cache) still need.
+timeout). The wait is on the collapsed flight and never cancels it, so whoever stops waiting
+leaves the fetch other requests (and the cache) still need.
 """
 
 from __future__ import annotations
@@ -46,13 +46,14 @@ async def within(
     flight: asyncio.Future[Outcome], budget: float | None, patience: float
 ) -> Outcome | None:
     """The flight's outcome, or None once ``budget`` passes first (a placeholder is due);
-    never longer than the origin timeout ``patience``."""
-    if budget is not None and budget < patience:
-        try:
-            return await asyncio.wait_for(asyncio.shield(flight), budget)
-        except TimeoutError:
-            return None
-    try:
-        return await asyncio.wait_for(asyncio.shield(flight), patience)
-    except TimeoutError:
-        return Outcome(error=too_slow(patience))
+    never longer than the origin timeout ``patience``.
+
+    ``asyncio.wait`` leaves the flight running when the wait ends, and arms its timer with a
+    delay rather than a deadline: Pyodide's event loop refuses a deadline that has passed by
+    the time it is armed (``wait_for``'s, under load), where a delay is always in the future.
+    """
+    seconds = budget if budget is not None and budget < patience else patience
+    done, _ = await asyncio.wait((flight,), timeout=seconds)
+    if done:
+        return flight.result()
+    return None if seconds != patience else Outcome(error=too_slow(patience))
