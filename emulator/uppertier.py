@@ -51,6 +51,7 @@ from typing import Any
 from .clock import Clock
 from .faults import origin_key
 from .runtime.cache_http import normalize_url
+from .runtime.cachelimit import MAX_ENTRIES, evict
 from .runtime.http import JsRequest, JsResponse
 from .runtime.purgematch import Pick, Purgeable
 from .tierentry import HEADER_REFUSALS, TierEntry, refusal
@@ -71,9 +72,13 @@ _BYPASSING_FIELDS = ("authorization", "cookie")
 class UpperTier(Purgeable):
     """The upper tier's entries, its in-flight origin fetches and its counters."""
 
-    def __init__(self, clock: Clock, name: str = DEFAULT_UPPER_TIER_NAME) -> None:
+    def __init__(
+        self, clock: Clock, name: str = DEFAULT_UPPER_TIER_NAME, max_entries: int = MAX_ENTRIES
+    ) -> None:
+        """``max_entries``: the URLs kept at most (:mod:`emulator.runtime.cachelimit`)."""
         self.name = name
         self._clock = clock
+        self.max_entries = max_entries
         self._origin: tuple[str, str, int] | None = None
         self._entries: dict[str, list[TierEntry]] = {}  # by URL: one entry per variant
         self._flights: dict[str, asyncio.Event] = {}  # URL -> set when its origin fetch ends
@@ -169,7 +174,9 @@ class UpperTier(Purgeable):
             for other in self._entries.get(entry.url, ())
             if other.live(now) and not other.selected_by(request)
         ]
+        self._entries.pop(entry.url, None)  # stored anew: the newest, the last to be evicted
         self._entries[entry.url] = [*kept, entry]
+        evict(self._entries, self.max_entries, lambda entries: any(e.live(now) for e in entries))
 
     def _mark(self, response: JsResponse, cf_cache_status: str, member: str) -> JsResponse:
         """``response`` with ``CF-Cache-Status`` and the tier's ``Cache-Status`` member last."""
@@ -184,6 +191,15 @@ class UpperTier(Purgeable):
         """Entries not expired (invalidated ones included until they expire or are replaced)."""
         now = self._clock.now()
         return sum(entry.live(now) for entries in self._entries.values() for entry in entries)
+
+    def url_count(self) -> int:
+        """URLs held (each with its variants), expired ones not dropped yet included: what
+        ``max_entries`` caps (``/cdn-cgi/popcache/internals``)."""
+        return len(self._entries)
+
+    def flight_count(self) -> int:
+        """URLs whose origin fetch is under way."""
+        return len(self._flights)
 
     def to_json(self) -> dict[str, Any]:
         """A summary for tests and metrics: name, entries and counters."""

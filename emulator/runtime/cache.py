@@ -13,7 +13,9 @@ Storage
     (scheme and host lower-cased, default port and dot segments removed, empty path is ``/``,
     query kept) and the fragment is dropped; a key that is not an absolute http(s) URL is
     ``TypeError("Invalid URL. Cache API keys must be fully-qualified, valid URLs.")``.
-    One entry per URL: ``Vary`` other than ``*`` is ignored, as in Miniflare.
+    One entry per URL: ``Vary`` other than ``*`` is ignored, as in Miniflare. A cache holds at
+    most ``MAX_ENTRIES`` (``.cachelimit``: the expired go first when it is full, then the
+    longest stored), where Cloudflare evicts the least used from a full data center.
 
 ``put(request, response) -> None``
     TypeError, with workerd's message, for a response that is not a ``JsResponse``, a
@@ -87,6 +89,7 @@ from .cache_http import (
     parse_http_date,
     parse_range,
 )
+from .cachelimit import MAX_ENTRIES, evict
 from .headers import JsHeaders
 from .http import NULL_BODY_STATUSES, JsRequest, JsResponse
 from .purgematch import Pick, Purgeable
@@ -287,9 +290,16 @@ def _partial(body: bytes, ranges: list[ByteRange], headers: JsHeaders) -> JsResp
 class Cache:
     """One cache namespace: ``caches.default`` or what ``caches.open(name)`` returns."""
 
-    def __init__(self, clock: Clock, *, max_object_size: int = MAX_OBJECT_SIZE) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        max_object_size: int = MAX_OBJECT_SIZE,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
         self._clock = clock
         self._max_object_size = max_object_size
+        self._max_entries = max_entries
         self._entries: dict[str, _Entry] = {}
 
     async def match(
@@ -326,6 +336,7 @@ class Cache:
         ttl = ttl_of(response.headers, now, response.status)
         if len(body) > self._max_object_size or not is_storable(response.headers) or ttl <= 0:
             return
+        self._entries.pop(url, None)  # stored anew: the newest, the last to be evicted
         self._entries[url] = _Entry(
             status=response.status,
             status_text=response.statusText,
@@ -336,6 +347,7 @@ class Cache:
             initial_age=_age(response.headers),
             tags=parse_cache_tags(response.headers.get("cache-tag")),
         )
+        evict(self._entries, self._max_entries, lambda entry: entry.expires_at > now)
 
     async def delete(self, request: object, options: object = None, **keywords: object) -> bool:
         """Remove the entry for ``request``; True if there was a live one."""
@@ -402,6 +414,15 @@ class CacheStorage(Purgeable):
     def entry_count(self) -> int:
         """Live (unexpired) entries across every cache here."""
         return sum(cache._live_count() for cache in self._caches())
+
+    def stored_count(self) -> int:
+        """Entries held across every cache here, expired ones not swept yet included: the
+        memory they take (``/cdn-cgi/popcache/internals``); counting sweeps nothing."""
+        return sum(len(cache._entries) for cache in self._caches())
+
+    def stored_limit(self) -> int:
+        """The most entries every cache here may hold together."""
+        return sum(cache._max_entries for cache in self._caches())
 
     def _caches(self) -> list[Cache]:
         return [self.default, *self._named.values()]
