@@ -13,6 +13,9 @@ env: the ``EVENTS`` queue, the ``EVENT_LEDGER`` KV namespace, the ``EVENTS_SECRE
 ``EVENTS_SECRET_PREVIOUS``), ``ADMIN_TOKEN`` and ``PURGE_API_TOKEN`` secrets, the ``PURGE_API``
 and ``ZONE_ID`` vars, and the ``METRICS`` Analytics Engine dataset for invalidation latency.
 ``queue()`` consumes the events queue.
+
+``__popcache_internals__`` is a development hook, never called by the Workers runtime:
+``popcache dev`` asks it how big this isolate's tables are (docs/emulator.md).
 """
 
 from pathlib import Path
@@ -29,6 +32,7 @@ from messages import EdgeRequest, EdgeResponse, Fields
 from promotions import load_promotions_toml
 from proxy import Runtime
 from requestpoint import request_point
+from respond import private_forms
 from routes import load_routes
 from upstream import OriginError
 from views import VIEWS_PREFIX
@@ -78,6 +82,24 @@ def _front(origin: str, version: str) -> Front:
     if key not in _fronts:
         _fronts[key] = Front(ROUTES, origin=origin, version=version, zones=ZONES)
     return _fronts[key]
+
+
+def __popcache_internals__() -> dict[str, dict[str, int | None]]:
+    """How many entries each table this isolate keeps between requests holds, and the most it
+    may (None: as many as are in flight), for ``popcache dev``'s
+    ``/cdn-cgi/popcache/internals``, so a soak can show that none grows without bound. It
+    only reads; the Workers runtime never calls it."""
+    sizes: dict[str, tuple[int, int | None]] = {
+        "fronts": (len(_fronts), None),
+        "memo.geos": (len(_geos), _geos.limit),
+        "memo.private_forms": (len(private_forms), private_forms.limit),
+        **ZONES.sizes(),
+    }
+    for front in _fronts.values():  # one per deployed version: in practice one
+        for name, (size, limit) in front.sizes().items():
+            held, most = sizes.get(name, (0, 0))
+            sizes[name] = (held + size, None if limit is None or most is None else most + limit)
+    return {name: {"size": size, "limit": limit} for name, (size, limit) in sizes.items()}
 
 
 def _geo(cf: Any) -> Geo:

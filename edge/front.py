@@ -52,6 +52,15 @@ class Front:
         self.consumer = Consumer(routes.events, routes.purge)
         self.purge = AdminPurge(routes.purge, self.consumer.bucket)
 
+    def sizes(self) -> dict[str, tuple[int, int | None]]:
+        """The proxy's tables (``Proxy.sizes``), the views in flight, and the promotions whose
+        warming pace the consumer keeps (one per promotion of ``promotions.toml``)."""
+        return {
+            **self.proxy.sizes(),
+            "view_renders": (len(self.views.renders), None),
+            "warm_paces": (len(self.consumer.pace), None),
+        }
+
     async def handle(
         self, request: EdgeRequest, runtime: Runtime, geo: Geo | None = None
     ) -> EdgeResponse:

@@ -128,6 +128,17 @@ class Proxy:
         self._keys: Memo[tuple[str, str, str], str] = Memo()
         self._records: Memo[str, Stored | None] = Memo()
 
+    def sizes(self) -> dict[str, tuple[int, int | None]]:
+        """What this proxy keeps between requests: each table's size and its most (None: as
+        many as are in flight). For the emulator's ``/cdn-cgi/popcache/internals``."""
+        return {
+            "flights": (len(self.flights), None),
+            "key_gate": (len(self._gate), self._gate.limit),
+            "memo.targets": (len(self._targets), self._targets.limit),
+            "memo.keys": (len(self._keys), self._keys.limit),
+            "memo.records": (len(self._records), self._records.limit),
+        }
+
     def _target(self, method: str, raw_url: str) -> tuple[NormalizedURL, Rule]:
         """The normalized URL and rule of a request (InvalidURL if unusable)."""
         memo = (method, raw_url)

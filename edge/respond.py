@@ -43,7 +43,8 @@ _STORED_ONLY = INTERNAL_FIELDS | {"age", "cache-control"}
 _FROM_ORIGIN = INTERNAL_FIELDS - {"cache-status"}
 _NOT_MODIFIED = NOT_MODIFIED_FIELDS | {"age"}
 _SHARED_ONLY = frozenset({"public", "s-maxage", "proxy-revalidate"})
-_privates: Memo[str | None, str] = Memo(1024)  # Cache-Control values -> their private form
+private_forms: Memo[str | None, str] = Memo(1024)
+"""Cache-Control values and their private form."""
 
 
 def from_store(
@@ -96,9 +97,9 @@ def keep_from_shared_caches(headers: Fields) -> None:
     and the shared-cache directives go, as they would contradict it.
     """
     value = headers.get("cache-control")
-    private = _privates.get(value)
+    private = private_forms.get(value)
     if private is None:
-        private = _privates.keep(value, _private(value))
+        private = private_forms.keep(value, _private(value))
     if private != value:
         headers.set("cache-control", private)
 

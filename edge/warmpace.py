@@ -40,6 +40,10 @@ class WarmPace:
     def __init__(self) -> None:
         self._admitted: dict[str, deque[float]] = {}
 
+    def __len__(self) -> int:
+        """Promotions paced so far."""
+        return len(self._admitted)
+
     def admit(self, promotion: str, budget: int, now: float, count: int = 1) -> Admitted:
         """Admit as many of ``count`` fetches of ``promotion`` at ``now`` as keep every 60 s
         window within ``budget``, counting them; the rest wait their turns, counted as none."""

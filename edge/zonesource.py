@@ -58,6 +58,13 @@ class ZoneSource:
         """How problems name the dynamic set: ``KV ZONES/zones``."""
         return f"KV {self.settings.kv_binding}/{self.settings.kv_key}"
 
+    def sizes(self) -> dict[str, tuple[int, int | None]]:
+        """The ladders kept by client location, and the problems noted (logged once each)."""
+        return {
+            "zone_ladders": (len(self._memo), self._memo.limit),
+            "zone_notes": (len(self._logged), _LOGGED_LIMIT),
+        }
+
     def due(self, read: ZoneRead | None, now: float) -> bool:
         """Whether a re-read of KV is due: there is a binding, no read under way, and never a
         read yet or ``refresh`` seconds since the last one started."""

@@ -4,7 +4,8 @@
 door server, the faults injected on the way to the origin) and offers what ``popcache dev`` and
 the pytest plugin drive: ``start``/``stop``, ``reload``, ``scheduled``, ``purge_caches``,
 ``drain`` (wait for ``waitUntil`` work and deliver the queue messages due), ``metrics`` and
-``stats`` (the figures of the workers' data points, :mod:`emulator.figures`), ``queues`` (the
+``stats`` (the figures of the workers' data points, :mod:`emulator.figures`), ``internals``
+(the sizes of what could grow, :mod:`emulator.internals`), ``queues`` (the
 delivery of ``[[queues.producers]]``' messages: ``pump``), ``faults`` (replace them while
 running), ``purges`` (the log of calls to the emulated zone purge API, served by the front
 door under ``/cdn-cgi/popcache/client/v4``: :mod:`emulator.purgeapi`) and ``upper_tier``
@@ -33,15 +34,16 @@ from .datapoints import DataPoints
 from .env import build_env
 from .faults import Fault, FaultInjector
 from .figures import figures
-from .frontdoor import FrontDoor
+from .frontdoor import CF_PLACES, FrontDoor
 from .geo import CityIndex, load_city_index
+from .internals import Table, process_memory, table
 from .isolate import Isolate
 from .metrics import metrics_text
 from .pop import Pop
 from .purgeapi import PurgeApi, PurgeLog, PurgeRecord, PurgeSettings, PurgeTarget
 from .queuedelivery import QueueDelivery
 from .queuestore import QueueStore
-from .requestcounters import RequestCounters
+from .requestcounters import LABELS_LIMIT, SERIES_LIMIT, RequestCounters
 from .requestlog import LOG_FORMATS, REQUEST_LOG
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVNamespace, KVStore
@@ -134,6 +136,7 @@ class Emulator:
         self._cities: CityIndex | None = None
         self._cities_load: asyncio.Future[CityIndex] | None = None
         self._runner: web.ServerRunner | None = None
+        self._door: FrontDoor | None = None
         self.url = ""
         self.queues = QueueDelivery(
             self.queue_store,
@@ -210,9 +213,11 @@ class Emulator:
             self.metrics,
             dashboard=Dashboard(self.origin if self.demo_origin else None),
             stats=self.stats,
+            internals=self.internals,
             request_log=LOG_FORMATS[self._log_format] if self._log_format else None,
             log_to=self._log_to,
         )
+        self._door = door
         self._runner = web.ServerRunner(
             ProblemServer(door.handle, access_log=None), handle_signals=False
         )
@@ -308,6 +313,29 @@ class Emulator:
             **self._figures[1],
             "queues": dict(self._queue_depths()),
             "purges": [record.to_json() for record in self.purges.records()[:RECENT_PURGES]],
+        }
+
+    def internals(self) -> dict[str, Any]:
+        """The sizes of what could grow, the emulator's own and each PoP's, and the process's
+        memory (``/cdn-cgi/popcache/internals``, :mod:`emulator.internals`)."""
+        own: dict[str, Table] = {
+            "datapoints": table(len(self.datapoints), self.datapoints.capacity),
+            "request_counter_labels": table(self._counters.labels(), LABELS_LIMIT),
+            "request_counter_series": table(self._counters.series(), SERIES_LIMIT),
+            "purge_log": table(len(self.purges), self.purges.size),
+            "queue_in_flight": table(self.queues.in_flight),
+            **{f"queue.{queue}": table(count) for queue, count in self._queue_depths()},
+        }
+        if self._door is not None:
+            own["cf_places"] = table(self._door.cf_places(), CF_PLACES)
+        if self.upper_tier is not None:
+            own["upper_tier_urls"] = table(self.upper_tier.url_count(), self.upper_tier.max_entries)
+            own["upper_tier_flights"] = table(self.upper_tier.flight_count())
+        return {
+            "at": self.clock.now(),
+            "process": process_memory(),
+            "emulator": own,
+            "pops": {colo: pop.internals() for colo, pop in self.pops.items()},
         }
 
     def _queue_depths(self) -> list[tuple[str, int]]:

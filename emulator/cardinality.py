@@ -58,3 +58,7 @@ class StickyLabels:
 
     def __call__(self, name: str) -> str:
         return name if name in self._kept else OTHER
+
+    def __len__(self) -> int:
+        """The names admitted: at most the limit."""
+        return len(self._kept)

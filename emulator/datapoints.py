@@ -33,6 +33,14 @@ class DataPoints:
         self.written = 0
         """Every point ever written, including those dropped for room."""
 
+    def __len__(self) -> int:
+        return len(self._points)
+
+    @property
+    def capacity(self) -> int:
+        """The most points kept."""
+        return self._points.maxlen or 0
+
     def add(self, point: DataPoint) -> None:
         self._points.append(point)
         self.written += 1

@@ -17,6 +17,8 @@ the answer with ``CF-Ray: <16 hex>-<colo>``. Emulator endpoints live under Cloud
 - ``/cdn-cgi/popcache/stats[?window=N]``: the same figures as JSON (:mod:`emulator.figures`,
   docs/observability.md); ``window`` is whole seconds, 1 to 3600 (default 600), else a 400
   problem naming it.
+- ``/cdn-cgi/popcache/internals``: the sizes of what could grow, per PoP and the emulator's own,
+  and the process's memory, as JSON (:mod:`emulator.internals`).
 - ``/cdn-cgi/popcache/``: the live dashboard, and ``/cdn-cgi/popcache/demo/*``, its buttons that
   drive the demo origin (:mod:`emulator.dashboard`).
 
@@ -51,6 +53,7 @@ from .faultconfig import FaultSpecError, parse_faults
 from .faults import BodyResetResponse, FaultInjector
 from .figures import DEFAULT_WINDOW, MAX_WINDOW
 from .geo import CityIndex
+from .internals import INTERNALS_ENDPOINT
 from .metrics import CONTENT_TYPE, METRICS_ENDPOINT
 from .pop import Pop, error_response
 from .purgeapi import PURGE_API_PATH, PURGES_ENDPOINT, PurgeApi, purges_response
@@ -85,6 +88,8 @@ MAX_BODY = 100 * 1024 * 1024
 """Cloudflare's request body limit on the Free and Pro plans; past it Cloudflare answers 413
 before any Worker runs (developers.cloudflare.com/workers/platform/limits/)."""
 FAULTS_ENDPOINT = "/cdn-cgi/popcache/faults"
+CF_PLACES = 4096
+"""Client placements whose ``request.cf`` is kept built; past it, the kept ones are forgotten."""
 STATS_ENDPOINT = "/cdn-cgi/popcache/stats"
 # Request headers Cloudflare's edge sets itself (a client's own values are replaced, except
 # X-Forwarded-For, which it appends the client's address to).
@@ -160,17 +165,20 @@ class FrontDoor:
         metrics: Callable[[], bytes] | None = None,
         dashboard: Dashboard | None = None,
         stats: Callable[[int], dict[str, Any]] | None = None,
+        internals: Callable[[], dict[str, Any]] | None = None,
         request_log: Callable[[dict[str, Any]], str] | None = None,
         log_to: Callable[[str], None] = REQUEST_LOG.info,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
-        """``stats`` gives the figures of a window; ``request_log`` formats a request's log
+        """``stats`` gives the figures of a window, ``internals`` the sizes of what could grow;
+        ``request_log`` formats a request's log
         line (None: no request log), written to ``log_to``; ``timer`` measures how long a
         request took."""
         self._topology = topology
         self._metrics = metrics
         self._dashboard = dashboard
         self._stats = stats
+        self._internals = internals
         self._request_log = request_log
         self._log_to = log_to
         self._timer = timer
@@ -202,12 +210,16 @@ class FrontDoor:
             )
             fields = cf_properties(placement.pop, placement.client, city)
             if city is not None:
-                if len(self._cf_cache) > 4096:
+                if len(self._cf_cache) >= CF_PLACES:
                     self._cf_cache.clear()
                 self._cf_cache[key] = fields
         if placement.cf_overrides:
             return JsObject({**fields, **placement.cf_overrides})
         return JsObject(fields, shared=True)
+
+    def cf_places(self) -> int:
+        """Client placements whose ``request.cf`` is kept (at most ``CF_PLACES``)."""
+        return len(self._cf_cache)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         form = self._request_log
@@ -326,6 +338,10 @@ class FrontDoor:
             except ProblemError as problem:
                 return self._problem(problem, pop.colo)
             return _json(self._stats(window), ray)
+        if request.path == INTERNALS_ENDPOINT and self._internals is not None:
+            if request.method not in ("GET", "HEAD"):
+                return self._refused(INTERNALS_ENDPOINT, ("GET",), pop.colo)
+            return _json(self._internals(), ray)
         if self._dashboard is not None and self._dashboard.serves(request.path):
             return _stamped(await self._dashboard.handle(request), ray)
         purge_api = self._purge_api

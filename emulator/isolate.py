@@ -22,6 +22,7 @@ from types import CoroutineType, ModuleType
 from typing import Any
 
 from .errors import PopcacheError
+from .internals import HOOK
 from .runtime import pyodide_ffi, pyodide_http, workers
 from .runtime.http import JsRequest, JsResponse
 
@@ -167,6 +168,8 @@ class Isolate:
             )
         self.env = env
         self.entrypoint: type[workers.WorkerEntrypoint] = entrypoint
+        hook = getattr(module, HOOK, None)
+        self._internals = hook if callable(hook) else None
         fetch = getattr(entrypoint, "fetch", None)
         # `self` included: the runtime passes (request, env, ctx) and drops what fetch won't take.
         arity = _positional_arity(fetch) if callable(fetch) else 0
@@ -194,6 +197,11 @@ class Isolate:
             f"Incorrect type for Promise: the Promise did not resolve to 'Response' "
             f"(fetch returned {type(result).__name__})"
         )
+
+    def internals(self) -> object:
+        """What the main module's optional sizing hook returns (:mod:`emulator.internals`);
+        None when it has none."""
+        return None if self._internals is None else self._internals()
 
     async def dispatch(self, handler: str, event: Any, ctx: Any) -> None:
         """Call an event handler (``scheduled``, ``queue``) as the runtime calls a class

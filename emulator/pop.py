@@ -11,6 +11,7 @@ import traceback
 from typing import Any
 
 from .clock import Clock
+from .internals import Table, table, worker_tables
 from .isolate import Isolate
 from .runtime.cache import CacheStorage
 from .runtime.context import BackgroundTasks, ExecutionContext
@@ -68,6 +69,21 @@ class Pop:
             return await self._fetcher.fetch(forwarded)
         except OSError as exc:
             return error_response(exc)
+
+    def internals(self) -> dict[str, Any]:
+        """This PoP's tables (:mod:`emulator.internals`): its caches' entries, its pending
+        ``waitUntil`` work, and under ``worker`` what the worker's hook reports (None without
+        one; ``worker_error`` says why a hook that raised or answered amiss is not shown)."""
+        tables: dict[str, Table] = {
+            "cache_entries": table(self.caches.stored_count(), self.caches.stored_limit()),
+            "wait_until": table(len(self.background)),
+        }
+        try:
+            reported = self.isolate.internals() if self.isolate is not None else None
+            worker = None if reported is None else worker_tables(reported)
+        except Exception as exc:
+            return {**tables, "worker": None, "worker_error": f"{type(exc).__name__}: {exc}"}
+        return {**tables, "worker": worker}
 
     async def queue(self, batch: MessageBatch) -> QueueResult:
         """Deliver one batch to the queue handler and settle its messages."""

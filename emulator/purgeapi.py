@@ -349,6 +349,14 @@ class PurgeLog:
         self.on_purge: list[Callable[[PurgeRecord], None]] = []
         """Observers, called with each record; one that raises is logged and skipped."""
 
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @property
+    def size(self) -> int:
+        """The most purges kept."""
+        return self._records.maxlen or 0
+
     def add(self, record: PurgeRecord) -> None:
         self._records.append(record)
         self.count += 1

@@ -66,6 +66,11 @@ class QueueDelivery:
         self.batches = 0
         """Batches delivered to consumers since start (retries and dead letters included)."""
 
+    @property
+    def in_flight(self) -> int:
+        """Messages out to a consumer now."""
+        return len(self._in_flight)
+
     async def pump(self, now: float | None = None, *, flush: bool = False) -> list[QueueResult]:
         """Deliver every batch due at ``now`` (default: the clock's now), each message at most
         once per call; ``flush`` ignores ``max_batch_timeout`` (deliver whatever is visible)."""

@@ -15,11 +15,18 @@ import math
 from collections import Counter, defaultdict
 from operator import attrgetter
 
-from .cardinality import StickyLabels
+from .cardinality import MAX_NAMES, StickyLabels
 from .datapoints import DataPoints
 from .requestscan import scan
 
-__all__ = ["RequestCounters"]
+__all__ = ["LABELS_LIMIT", "SERIES_LIMIT", "RequestCounters"]
+
+_LABELS = MAX_NAMES + 1  # a group's own names and OTHER
+LABELS_LIMIT = 4 * MAX_NAMES
+"""Names with a label of their own, over the four groups (PoP, class, cache, zone)."""
+SERIES_LIMIT = _LABELS**3 + _LABELS**2 + 3 * _LABELS
+"""Counter series at most: requests by (PoP, class, cache), origin requests by (PoP, class),
+errors by zone, durations and their sums by PoP."""
 
 
 class RequestCounters:
@@ -41,6 +48,15 @@ class RequestCounters:
         """Requests with a duration, by PoP (the summary's ``_count``)."""
         self.seconds: defaultdict[str, float] = defaultdict(float)
         """Their durations added up, by PoP (the summary's ``_sum``)."""
+
+    def labels(self) -> int:
+        """Names admitted to a label of their own (at most ``LABELS_LIMIT``)."""
+        return sum(len(group) for group in (self.pops, self.classes, self.caches, self.zones))
+
+    def series(self) -> int:
+        """Counter series kept (at most ``SERIES_LIMIT``)."""
+        counters = (self.requests, self.origin_requests, self.errors, self.durations, self.seconds)
+        return sum(len(counter) for counter in counters)
 
     def update(self, datapoints: DataPoints) -> None:
         """Count the points written since the last update."""
