@@ -30,6 +30,10 @@ Sections, in order:
   anchors   the hits section's load (issue #11) against nginx proxy_cache (configured by the
             bench on loopback) and the emulator running the edge bundle, each in front of a
             demo origin counting what reaches it, and bare aiohttp answering the same body.
+  soak      popcache dev with the edge bundle under five minutes of mixed load (issue #11:
+            pages, listings, batches, views over three PoPs; a stock change every second):
+            errors, resident memory, and the size of every table that could grow
+            (/cdn-cgi/popcache/internals) against its cap.
 
 Servers run as separate processes pinned to CPU 0, wrk to CPU 1 (when taskset is there), in
 alternating rounds, so each ratio holds even on a noisy machine; instruction counts under
@@ -60,6 +64,7 @@ from . import (
     edge_warming,
     edge_zones,
     runtime,
+    soak,
 )
 from .measure import tool
 
@@ -76,6 +81,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], None]] = {
     "warming": edge_warming.run,
     "metrics": edge_metrics.run,
     "anchors": anchors.run,
+    "soak": soak.run,
 }
 # The programs sections run, the sections that need each, and how to install it.
 NEEDS: dict[str, tuple[frozenset[str], str]] = {
@@ -109,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
     herd.add_argument("--clients", type=int, default=1000, help="concurrent clients (1000)")
     herd.add_argument(
         "--origin-delay", type=float, default=0.2, help="seconds the origin takes to answer (0.2)"
+    )
+    parser.add_argument(
+        "--soak-seconds",
+        type=int,
+        default=300,
+        metavar="N",
+        help="how long the soak section drives load (300)",
     )
     parser.add_argument(
         "--plots",
