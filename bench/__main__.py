@@ -63,6 +63,7 @@ from . import (
     edge_stampede,
     edge_warming,
     edge_zones,
+    report,
     runtime,
     soak,
 )
@@ -147,7 +148,9 @@ def main() -> int:
             skipped += lacking
     for name in selected:
         if name not in skipped:
+            report.section(name)
             SECTIONS[name](args)
+    report.summary()
     return 2 if skipped else 0
 
 

@@ -447,13 +447,25 @@ def report_placeholders(herds: Placeholders) -> None:
         latencies = [answer.latency_ms for answer in result.first]
         worst = max(result.origin_requests)
         hits = result.poll_hits()
+        quick = verdict(
+            p99(latencies) <= budget_ms + ALLOWANCE_MS,
+            f"placeholder p99 ≤ {budget_ms + ALLOWANCE_MS:.0f} ms, {len(result.first)} clients",
+            f"{p99(latencies):.1f} ms",
+        )
+        herd = f"{len(result.first)} clients"
+        single = verdict(worst <= 1, f"≤ 1 origin request per key and PoP, {herd}", f"{worst}")
+        polled = verdict(
+            hits == len(result.polls),
+            f"every poll a hit, {herd}",
+            f"{hits / len(result.polls):.0%}",
+        )
         print(
             f"Placeholders, {len(result.first)} clients, {result.connections} connections: p99 "
-            f"{p99(latencies):.1f} ms ({verdict(p99(latencies) <= budget_ms + ALLOWANCE_MS)} "
+            f"{p99(latencies):.1f} ms ({quick} "
             f"the ≤ {budget_ms + ALLOWANCE_MS:.0f} ms target); at most {worst} origin "
-            f"request(s) per key ({verdict(worst <= 1)} ≤ 1 per key per PoP); "
+            f"request(s) per key ({single} ≤ 1 per key per PoP); "
             f"{hits / len(result.polls):.0%} of polls hit "
-            f"({verdict(hits == len(result.polls))} the 100% target).",
+            f"({polled} the 100% target).",
             flush=True,
         )
     heading(
@@ -464,9 +476,14 @@ def report_placeholders(herds: Placeholders) -> None:
     table(["clients", "fastest ms", "p50 ms", "p99 ms", "slowest ms"], alone_rows(herds.alone))
     print()
     for clients, ms in herds.alone.items():
+        alone = verdict(
+            p99(ms) <= budget_ms + ALLOWANCE_MS,
+            f"edge alone p99 ≤ {budget_ms + ALLOWANCE_MS:.0f} ms, {clients} clients",
+            f"{p99(ms):.1f} ms",
+        )
         print(
             f"The edge alone, {clients} clients: p99 {p99(ms):.1f} ms "
-            f"({verdict(p99(ms) <= budget_ms + ALLOWANCE_MS)} the ≤ "
+            f"({alone} the ≤ "
             f"{budget_ms + ALLOWANCE_MS:.0f} ms target).",
             flush=True,
         )
@@ -844,15 +861,18 @@ def report_backpressure(
         + (" (already at the top)" if c.before == MAX_STEP else "")
         for c in rises
     )
-    print(f"During each overload ({episodes}): {verdict(climbed)} the step climbing.")
+    climbing = verdict(climbed, "back-pressure steps up in each overload", episodes)
+    print(f"During each overload ({episodes}): {climbing} the step climbing.")
+    easing = verdict(final < peak, "back-pressure steps back down", f"{peak} to {final}")
     print(
         f"After the last overload (it ended at {last_overload} s; the run at {len(rows)} s) the "
-        f"step ended at {final}, from a peak of {peak}: {verdict(final < peak)} stepping back "
+        f"step ended at {final}, from a peak of {peak}: {easing} stepping back "
         f"down within the run."
     )
+    steady = verdict(not flapped, "back-pressure never flaps", f"{len(flapped)} flap(s)")
     print(
         f"{len(flapped)} flap(s), i.e. changes reversed within {FLAP_WINDOW_S} s: "
-        f"{verdict(not flapped)} no flapping."
+        f"{steady} no flapping."
     )
     tail = [row.origin for row in rows[-TAIL_S:]]
     tail_rate = statistics.mean(tail) if tail else 0.0

@@ -164,10 +164,15 @@ def run(args: Namespace) -> None:
     )
     print()
     for herd, row in zip(herds, rows, strict=True):
+        collapsed = verdict(
+            herd.origin_requests == 1,
+            f"stampede on {HERDS[herd.path]}: 1 origin request",
+            f"{herd.origin_requests}",
+        )
         print(
             f"Stampede on {HERDS[herd.path]} connections: the origin saw "
             f"{herd.origin_requests} request(s) for {args.clients:,} clients "
-            f"({verdict(herd.origin_requests == 1)} the exactly-1 target); clients' p50 "
+            f"({collapsed} the exactly-1 target); clients' p50 "
             f"{row[2]} ms, p99 {row[3]} ms.",
             flush=True,
         )

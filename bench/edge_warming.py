@@ -192,11 +192,13 @@ def run(args: argparse.Namespace) -> None:
     )
     busiest = max(run.busiest_minute for run in warmed.values())
     lowest = min(run.hit_ratio for run in warmed.values())
+    paced = verdict(busiest <= BUDGET, f"warming ≤ {BUDGET} origin requests a minute", f"{busiest}")
+    every_pop = verdict(lowest == 1, "a hit at the opening in every PoP", f"{lowest:.1%}")
     print(
         f"\nWarming kept the origin at {busiest} requests in its busiest minute "
-        f"({verdict(busiest <= BUDGET)} ≤ {BUDGET}); the first request of the promotion in "
+        f"({paced} ≤ {BUDGET}); the first request of the promotion in "
         f"every PoP was a hit at least {lowest:.1%} of the time with warming "
-        f"({verdict(lowest == 1)} 100%), at most "
+        f"({every_pop} 100%), at most "
         f"{max(run.hit_ratio for run in cold.values()):.1%} without.",
         flush=True,
     )

@@ -261,20 +261,27 @@ def run(args: argparse.Namespace) -> None:
         + "; ".join(f"{status} {name}: {why}" for (status, name), why in INTENDED.items())
         + ")."
     )
+    clean = verdict(unexpected == 0, "soak: no unintended errors", f"{unexpected:,}")
     print(
-        f"Errors: {unexpected:,} unintended ({verdict(unexpected == 0)} none)"
+        f"Errors: {unexpected:,} unintended ({clean} none)"
         + (f": {dict(tally.unexpected.most_common(10))}" if unexpected else "")
         + "."
     )
     if memory[0] is not None:
         growth = memory[2] / memory[0] - 1
+        flat = verdict(
+            rss_flat(memory[0], memory[2]),
+            f"soak: RSS growth ≤ +{RSS_GROWTH:.0%}",
+            f"{growth:+.1%}",
+        )
         print(
             f"Memory: RSS {growth:+.1%} from the end of the warm-up to the end "
-            f"({verdict(rss_flat(memory[0], memory[2]))} ≤ +{RSS_GROWTH:.0%})."
+            f"({flat} ≤ +{RSS_GROWTH:.0%})."
         )
     grew = [run.name for run in runs if not run.bounded()]
+    bounded = verdict(not grew, "soak: every table bounded", f"{len(grew)} grew")
     print(
         f"Tables: {len(runs) - len(grew)} of {len(runs)} within their cap or flat "
-        f"({verdict(not grew)} every table bounded){': ' + ', '.join(grew) if grew else ''}.",
+        f"({bounded} every table bounded){': ' + ', '.join(grew) if grew else ''}.",
         flush=True,
     )
