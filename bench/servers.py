@@ -17,7 +17,17 @@ TRIVIAL = HERE / "workers" / "trivial" / "wrangler.toml"
 EDGE = REPO / "wrangler.toml"
 # An origin nobody listens on: the trivial worker never calls it.
 NO_ORIGIN = "http://127.0.0.1:9"
-_DEV = [sys.executable, "-m", "emulator", "dev", "--in-memory", "--no-reload"]
+# No request log: the benches measure serving; the log's own cost is in the README.
+_DEV = [
+    sys.executable,
+    "-m",
+    "emulator",
+    "dev",
+    "--in-memory",
+    "--no-reload",
+    "--log-format",
+    "none",
+]
 
 
 def bare(port: int, body: Path | None = None, content_type: str = "text/plain") -> list[str]:

@@ -3,7 +3,7 @@
     popcache dev [-c wrangler.toml] [--port 8787] [--origin URL] [--persist-to DIR | --in-memory]
                  [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
                  [--no-reload] [--queue-duplicates RATE] [--purge-plan PLAN]
-                 [--no-tiered-cache] [--log-format pretty|json]
+                 [--no-tiered-cache] [--log-format pretty|json|none]
     popcache origin [--port 8788] [--db FILE] [--events-url URL --events-secret SECRET]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
@@ -142,9 +142,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument(
         "--log-format",
-        choices=list(LOG_FORMATS),
+        choices=[*LOG_FORMATS, "none"],
         default=next(iter(LOG_FORMATS)),
-        help="one line per request served, to stderr: pretty (default) or json",
+        help="one line per request served, to stderr: pretty (default) or json; none for "
+        "no request log (a load test's few percent)",
     )
     origin = commands.add_parser("origin", help="run the demo storefront origin alone")
     origin.add_argument("--host", default="127.0.0.1")
@@ -275,7 +276,7 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             overrides=wiring.overrides,
             tiered=False if args.no_tiered_cache else None,
             demo_origin=args.origin is None,
-            log_format=args.log_format,
+            log_format=None if args.log_format == "none" else args.log_format,
             log_to=LineWriter(sys.stderr),  # bare lines: a JSON line must be nothing but JSON
         )
         stack.push_async_callback(emulator.stop)

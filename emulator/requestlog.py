@@ -11,6 +11,7 @@ character outside ASCII escaped); a pretty line shows control characters as esca
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -79,22 +80,32 @@ def json_line(fields: dict[str, Any]) -> str:
 
 def pretty_line(fields: dict[str, Any]) -> str:
     """``12:00:00.000 SFO GET /path 200 hit class=product zone=z origin=200 12.0ms 512B
-    15.0ms``, with ``backpressure=N`` when there is some; ``-`` for what is not known."""
+    15.0ms``, with ``backpressure=N`` when there is some; ``-`` for what is not known.
 
-    def shown(name: str) -> str:
-        value = fields[name]
-        return "-" if value is None or value == "" else printable(str(value))
-
+    Escaped once, as a whole line (``printable``): a field cannot hold a control character the
+    line does not, and one check a line is what a request can afford."""
     at = fields["time"]
-    clock = f"{time.strftime('%H:%M:%S', time.gmtime(at))}.{int(at % 1 * 1000):03d}"
     origin = "-" if fields["origin_ms"] is None else f"{fields['origin_ms']:.1f}ms"
     line = (
-        f"{clock} {shown('pop')} {shown('method')} {shown('path')} {fields['status']} "
-        f"{shown('cache')} class={shown('class')} zone={shown('zone')} "
-        f"origin={shown('origin_status')} {origin} {fields['bytes']}B "
-        f"{fields['duration_ms']:.1f}ms"
+        f"{_clock(int(at))}.{int(at % 1 * 1000):03d} {_shown(fields['pop'])} "
+        f"{_shown(fields['method'])} {_shown(fields['path'])} {fields['status']} "
+        f"{_shown(fields['cache'])} class={_shown(fields['class'])} "
+        f"zone={_shown(fields['zone'])} origin={_shown(fields['origin_status'])} {origin} "
+        f"{fields['bytes']}B {fields['duration_ms']:.1f}ms"
     )
-    return line + (f" backpressure={fields['backpressure']}" if fields["backpressure"] else "")
+    if fields["backpressure"]:
+        line += f" backpressure={fields['backpressure']}"
+    return printable(line)
+
+
+def _shown(value: object) -> object:
+    return "-" if value is None or value == "" else value
+
+
+@functools.lru_cache(maxsize=2)
+def _clock(second: int) -> str:
+    """``HH:MM:SS`` (UTC) of a Unix second; the lines of one second share it."""
+    return time.strftime("%H:%M:%S", time.gmtime(second))
 
 
 class LineWriter:

@@ -10,9 +10,7 @@ latest when the response is ready. Outside ``noting`` (a cron, a queue batch) no
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from .datapoints import DataPoint
 from .requestscan import REQUEST
@@ -21,26 +19,30 @@ __all__ = ["Note", "note_point", "noting"]
 
 
 class Note:
-    """The latest request point written while serving one request, if any."""
+    """The latest request point written while serving one request, if any; a context manager
+    that is the note of what runs within it (a class, not a generator: one per request)."""
 
-    __slots__ = ("point",)
+    __slots__ = ("_token", "point")
 
     def __init__(self) -> None:
         self.point: DataPoint | None = None
+        self._token: Token[Note | None] | None = None
+
+    def __enter__(self) -> Note:
+        self._token = _current.set(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
 
 
 _current: ContextVar[Note | None] = ContextVar("popcache_request_note", default=None)
 
 
-@contextlib.contextmanager
-def noting() -> Iterator[Note]:
+def noting() -> Note:
     """Note the request points written within (and by the tasks started within)."""
-    note = Note()
-    token = _current.set(note)
-    try:
-        yield note
-    finally:
-        _current.reset(token)
+    return Note()
 
 
 def note_point(point: DataPoint) -> None:
