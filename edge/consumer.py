@@ -125,10 +125,14 @@ class Consumer:
             ttl = int(self.events.remember)
             ledger = ports.ledger
             await asyncio.gather(*(quietly(ledger.put(f"event:{i}", "1", ttl)) for i in fresh))
-        for accepted, _ in fresh.values():
-            ports.record(accepted.event.type, now - accepted.accepted)
-        for purge, _ in purges:
-            ports.record(purge.source, max(0.0, now - purge.accepted))
+        latencies = [(read.event.type, now - read.accepted) for read, _ in fresh.values()]
+        latencies += [(purge.source, max(0.0, now - purge.accepted)) for purge, _ in purges]
+        try:
+            for kind, seconds in latencies:
+                ports.record(kind, seconds)
+        except Exception as exc:  # Analytics Engine's errors are JS Errors
+            # The purges are done: a metric lost must not send them round again.
+            print(f"events: invalidation latency not recorded ({exc})")
         decisions.acked.extend(pending)
         return decisions
 

@@ -180,11 +180,13 @@ class Plan:
         effect = self.effect
         if effect is None or effect.kind != "reset" or response._body is None:
             return response  # a response without a body (HEAD, 204, 304) has nothing to break
-        return BodyResetResponse.of(
+        broken = BodyResetResponse.of(
             response,
             "Network connection lost. (ClientPayloadError: Response payload is not completed: "
             f"the body was broken off by popcache {self.name} ({effect.path}))",
         )
+        broken.headers.set(INJECTED_HEADER, "reset")
+        return broken
 
     def _answer(self, fault: Fault, request: JsRequest) -> JsResponse:
         assert fault.status is not None
@@ -229,7 +231,9 @@ class _BrokenStream(ReadableStream):
 
 
 class BodyResetResponse(JsResponse):
-    """A fetched response whose body broke off after the headers arrived.
+    """A fetched response whose body broke off after the headers arrived: an injected
+    ``reset``, or an origin that hung up before its body was whole (a ``Content-Length``
+    longer than what it sent), which the fetcher turns into one of these.
 
     Status and headers are the origin's; reading the body (``text()``, ``bytes()``,
     ``json()``, the Cache API's ``put``, or a ``Response`` built from ``.body``) raises
@@ -242,13 +246,11 @@ class BodyResetResponse(JsResponse):
 
     @classmethod
     def of(cls, response: JsResponse, reason: str) -> BodyResetResponse:
-        headers = JsHeaders(response.headers)
-        headers.set(INJECTED_HEADER, "reset")
         broken = cls(
             response._body,
             status=response.status,
             statusText=response.statusText,
-            headers=headers,
+            headers=JsHeaders(response.headers),
             url=response.url,
             redirected=response.redirected,
         )

@@ -4,7 +4,9 @@ Worker code calls ``workers.fetch``; the PoP running it has entered ``invocation
 the background tasks it spawns inherit that, as contextvars do), so no module opens its own
 connections. As on Cloudflare, at most ``SIMULTANEOUS_CONNECTIONS`` of an invocation's fetches
 wait for response headers at a time; the others queue until one gets its headers. Network
-failures raise ``OSError``, as Pyodide's ``pyfetch`` does. A body goes out with the
+failures raise ``OSError``, as Pyodide's ``pyfetch`` does; a body that breaks off after the
+headers (a reset, a ``Content-Length`` longer than what came) raises it when it is read, as the
+runtime's streamed bodies do (:class:`emulator.faults.BodyResetResponse`). A body goes out with the
 ``Content-Type`` the ``Request`` has (a str body's is set when it is built, :mod:`.http`),
 never one of the HTTP client's own. Each PoP fetches through its own view of the emulator's
 fetcher (``at(colo)``): the same connections, with the injected faults (:mod:`emulator.faults`)
@@ -25,6 +27,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..faults import BodyResetResponse
 from .headers import JsHeaders
 from .http import JsRequest, JsResponse
 
@@ -110,7 +113,13 @@ class Fetcher:
                 max_redirects=MAX_REDIRECTS,
             ) as upstream:
                 slot.free()  # headers are in: the next queued fetch may start
-                payload = await upstream.read()
+                broken = None
+                try:
+                    payload = await upstream.read()
+                except (aiohttp.ClientPayloadError, TimeoutError) as exc:
+                    # On the runtime fetch resolves with the headers and reading the body is
+                    # what fails: the edge must see a broken body, not a refused connection.
+                    payload, broken = b"", _lost(exc)
                 response = JsResponse(
                     payload
                     if request.method != "HEAD" and upstream.status not in (204, 304)
@@ -126,9 +135,11 @@ class Fetcher:
                     url=str(upstream.url),
                     redirected=bool(upstream.history),
                 )
+                if broken is not None:
+                    return BodyResetResponse.of(response, broken)
                 return response if plan is None else plan.after(response)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise OSError(f"Network connection lost. ({type(exc).__name__}: {exc})") from exc
+            raise OSError(_lost(exc)) from exc
 
     async def close(self) -> None:
         if self._root is not self:
@@ -136,6 +147,11 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _lost(exc: BaseException) -> str:
+    """Pyodide's message for a network failure."""
+    return f"Network connection lost. ({type(exc).__name__}: {exc})"
 
 
 class _Slot:

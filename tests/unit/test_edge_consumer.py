@@ -178,6 +178,22 @@ def test_each_events_invalidation_latency_is_recorded():
     assert edge.recorded == [("inventory.changed", 1.5)]
 
 
+def test_a_latency_the_metrics_binding_refuses_leaves_the_applied_batch_acknowledged():
+    edge = EventsHarness()
+    accept(edge, event("e1"))
+    ports = edge.ports()
+
+    def unavailable(kind, seconds):
+        raise RuntimeError("Analytics Engine: writeDataPoint failed")
+
+    ports.record = unavailable
+    delivered = [Delivered("m0", edge.queue.sent[0].body, 1)]
+    decisions = run(edge.front.consumer.consume(delivered, ports))
+    assert decisions.acked == ["m0"]
+    assert decisions.retried == {}
+    assert len(edge.purges) == 1
+
+
 def test_the_purge_api_call_is_authorised_by_the_api_token():
     edge = EventsHarness()
     accept(edge, event("e1"))
