@@ -6,7 +6,8 @@ marks stale. It is authorised by a bearer token from the ``ADMIN_TOKEN`` secret,
 constant time. The purge is carried out before the answer, which says what was applied; the
 values are split into calls of ``[purge] tags_per_call``. Answers: 200 with what was purged,
 400 naming the field at fault, 401 without a valid token, 429 when the purge rate is spent
-(with ``Retry-After``), 502 when the purge API refused, 503 when nothing is configured.
+and 503 when the purge API is down (both with ``Retry-After``), 502 when the purge API refused,
+503 when nothing is configured.
 """
 
 from __future__ import annotations
@@ -124,14 +125,15 @@ class AdminPurge:
         if isinstance(carried.stopped, Refused):
             return problem(502, f"the purge API refused: {carried.stopped.reason}", field="purge")
         if carried.stopped is not None:
-            limited = problem(
-                429,
-                f"the purge rate is spent ({carried.stopped.reason}); "
-                f"{carried.done} of {len(calls)} calls were applied",
+            stopped = carried.stopped
+            later = problem(
+                429 if stopped.limited else 503,
+                f"{'the purge rate is spent' if stopped.limited else 'the purge API is down'} "
+                f"({stopped.reason}); {carried.done} of {len(calls)} calls were applied",
                 applied=applied,
             )
-            limited.headers.set("retry-after", str(carried.stopped.seconds))
-            return limited
+            later.headers.set("retry-after", str(stopped.seconds))
+            return later
         first = calls[0]
         answer: dict[str, object] = {
             "mode": first.mode,

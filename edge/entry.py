@@ -34,7 +34,7 @@ from proxy import Runtime
 from requestpoint import request_point
 from respond import private_forms
 from routes import load_routes
-from upstream import OriginError
+from upstream import OriginError, unreachable
 from views import VIEWS_PREFIX
 from warmer import plan_warming
 from workers import Request, Response, WorkerEntrypoint, fetch
@@ -152,8 +152,7 @@ async def _origin(request: EdgeRequest) -> EdgeResponse:
             redirect="manual",
         )
     except Exception as exc:  # the runtime's network errors have no common type
-        kind = "connection_refused" if "connect" in str(exc).lower() else "destination_unavailable"
-        raise OriginError(kind, f"the origin is unreachable: {exc}") from exc
+        raise unreachable(str(exc)) from exc
     try:
         body = await response.bytes()
     except Exception as exc:

@@ -76,10 +76,12 @@ class Done:
 
 @dataclass(frozen=True, slots=True)
 class RetryLater:
-    """Send the call again in ``seconds`` (1 to 43,200, Queues' longest delay)."""
+    """Send the call again in ``seconds`` (1 to 43,200, Queues' longest delay); ``limited``
+    when the purge rate is what stopped it (a 429, or the plan's own bucket), not an outage."""
 
     seconds: int
     reason: str
+    limited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +129,8 @@ def outcome(response: EdgeResponse, now: float) -> Done | RetryLater | Refused:
     if status == 429 or status == 408 or 500 <= status <= 599:
         default = _THROTTLED_WAIT if status == 429 else _FAILED_WAIT
         wait = parse_retry_after(response.headers.get("retry-after"), now, cap=_LONGEST_WAIT)
-        return RetryLater(_seconds(wait, default), _reason(f"HTTP {status}", errors))
+        reason = _reason(f"HTTP {status}", errors)
+        return RetryLater(_seconds(wait, default), reason, limited=status == 429)
     if not 200 <= status <= 299:
         return Refused(_reason(f"HTTP {status}", errors))
     success = envelope.get("success") if envelope is not None else None

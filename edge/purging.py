@@ -37,7 +37,9 @@ async def carry_out(calls: Sequence[PurgeCall], ports: EventPorts, bucket: Token
     for index, call in enumerate(calls):
         wait = bucket.take(ports.now())
         if wait > 0:
-            return Carried(index, RetryLater(max(1, math.ceil(wait)), "the plan's purge rate"))
+            return Carried(
+                index, RetryLater(max(1, math.ceil(wait)), "the plan's purge rate", limited=True)
+            )
         try:
             request = purge_request(target.api_base, target.zone_id, target.token, call)
         except ValueError as exc:  # PURGE_API, ZONE_ID or the token is not usable

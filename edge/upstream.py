@@ -25,6 +25,7 @@ __all__ = [
     "origin_url",
     "reach",
     "too_slow",
+    "unreachable",
 ]
 
 HOP_BY_HOP = frozenset(
@@ -115,6 +116,27 @@ async def reach(origin: Origin, request: EdgeRequest, within: float) -> EdgeResp
             return await origin(request)
     except TimeoutError:
         raise too_slow(within) from None
+
+
+_REFUSED = ("cannot connect", "refused")
+_TERMINATED = ("reset", "closed", "terminated", "broke off")
+
+
+def unreachable(message: str) -> OriginError:
+    """The error of a fetch that failed before the origin's headers, by the runtime's message
+    (its network errors have no common type, and "Network connection lost." prefixes most)."""
+    lowered = message.lower()
+    if any(word in lowered for word in _REFUSED):
+        error = "connection_refused"
+    elif "timeout" in lowered or "timed out" in lowered:
+        error = "connection_timeout"
+    elif "dns" in lowered or "resolve" in lowered:
+        error = "dns_error"
+    elif any(word in lowered for word in _TERMINATED):
+        error = "connection_terminated"
+    else:
+        error = "destination_unavailable"
+    return OriginError(error, f"the origin is unreachable: {message}")
 
 
 def too_slow(timeout: float) -> OriginError:

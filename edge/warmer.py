@@ -18,6 +18,7 @@ import math
 from eventmessages import warm_message
 from eventports import EventPorts, Outgoing
 from promotions import Promotions
+from store import quietly
 from warmplan import due, schedule, targets
 
 __all__ = ["plan_warming"]
@@ -33,7 +34,12 @@ async def plan_warming(promotions: Promotions, now: float, ports: EventPorts) ->
         return ["warm: no EVENTS queue: nothing planned"] if promotions.items else []
     for promotion, opening in due(promotions, now):
         key = f"warm:{promotion.name}:{int(opening)}"
-        if ports.ledger is not None and await ports.ledger.get(key) is not None:
+        try:
+            planned = ports.ledger is not None and await ports.ledger.get(key) is not None
+        except Exception as exc:  # KV unavailable: a later run plans it, never twice
+            lines.append(f"warm: {promotion.name}: not planned this run, KV unreadable ({exc})")
+            continue
+        if planned:
             continue
         plan = schedule(targets(promotion), promotion.budget, now, opening)
         messages = [
@@ -55,7 +61,9 @@ async def plan_warming(promotions: Promotions, now: float, ports: EventPorts) ->
         for start in range(0, len(messages), _BATCH):
             await ports.send(messages[start : start + _BATCH])
         if ports.ledger is not None:
-            await ports.ledger.put(key, "1", max(60, math.ceil(opening - now) + 3600))
+            ttl = max(60, math.ceil(opening - now) + 3600)
+            if not await quietly(ports.ledger.put(key, "1", ttl)):
+                lines.append(f"warm: {promotion.name}: queued, but KV did not note it")
         lines.append(
             f"warm: {promotion.name} ({promotion.place}) opens at {opening:.0f}: "
             f"{len(plan.at)} path(s) queued within {promotion.budget}/min"

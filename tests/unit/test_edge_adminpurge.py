@@ -94,6 +94,13 @@ def test_a_rate_limited_api_is_429_with_retry_after():
     assert (response.status, response.headers.get("retry-after")) == (429, "30")
 
 
+def test_a_purge_api_that_is_down_is_503_with_retry_after():
+    edge = EventsHarness()
+    edge.api_answers = [api_answer(503, ("retry-after", "7"), success=False)]
+    response = purge(edge, {"tags": ["x"]})
+    assert (response.status, response.headers.get("retry-after")) == (503, "7")
+
+
 def test_a_refusing_api_is_502():
     edge = EventsHarness()
     edge.api_answers = [api_answer(400, success=False)]

@@ -152,8 +152,14 @@ def test_2xx_without_the_envelope_is_refused(body):
 
 def test_429_waits_for_retry_after():
     assert answer(429, envelope((971, "Please wait")), retry_after="17") == RetryLater(
-        17, "HTTP 429: Cloudflare errors: 971 Please wait"
+        17, "HTTP 429: Cloudflare errors: 971 Please wait", limited=True
     )
+
+
+def test_a_5xx_is_an_outage_not_the_rate_limit():
+    result = answer(503, b"")
+    assert isinstance(result, RetryLater)
+    assert not result.limited
 
 
 def test_429_without_retry_after_waits_a_minute():

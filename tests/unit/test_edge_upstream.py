@@ -15,6 +15,7 @@ from upstream import (
     origin_headers,
     origin_url,
     reach,
+    unreachable,
 )
 
 
@@ -114,3 +115,29 @@ def test_origin_url_and_client_fields_read_a_url_as_urlsplit_does(scheme, author
         ("x-forwarded-host", parts.netloc),
         ("x-forwarded-proto", parts.scheme),
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [
+        (
+            "Network connection lost. (ClientConnectorError: Cannot connect to host a:1)",
+            "connection_refused",
+        ),
+        ("connect ECONNREFUSED 127.0.0.1:9", "connection_refused"),
+        (
+            "Network connection lost. (ServerTimeoutError: Timeout on reading data)",
+            "connection_timeout",
+        ),
+        ("Network connection lost. (ClientConnectorDNSError: cannot resolve)", "dns_error"),
+        (
+            "Network connection lost. (ServerDisconnectedError: Server disconnected, reset)",
+            "connection_terminated",
+        ),
+        ("Network connection lost.", "destination_unavailable"),
+    ],
+)
+def test_a_fetch_failing_before_the_headers_is_named_by_its_message(
+    message: str, error: str
+) -> None:
+    assert unreachable(message).error == error

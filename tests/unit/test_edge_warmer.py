@@ -55,6 +55,15 @@ def test_an_opening_is_planned_once_however_many_cron_runs_see_it():
     assert len(edge.queue.sent) == 3
 
 
+def test_an_unreadable_kv_plans_nothing_this_run_and_says_so():
+    edge = EventsHarness()
+    edge.now = OPENS - 300
+    edge.ledger.failing = True
+    lines = run(plan_warming(PROMOTIONS, edge.now, edge.ports()))
+    assert edge.queue.sent == []
+    assert "not planned this run" in lines[0]
+
+
 def test_nothing_is_queued_before_the_lead():
     edge = EventsHarness()
     edge.now = OPENS - 3600
