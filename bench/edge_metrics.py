@@ -29,7 +29,7 @@ from emulator.wrangler import load_config
 from . import servers
 from .compare import Contender, compare, print_comparison
 from .edge_hits import must_hit
-from .edge_overhead import PATH, fill, per_call_us, pop_call
+from .edge_overhead import PATH, alternating, pop_call
 from .measure import free_port
 from .report import heading, table, verdict
 
@@ -60,13 +60,7 @@ async def cpu_per_hit(batch: int, batches: int) -> dict[str, list[float]]:
     }
     try:
         calls = {name: pop_call(emulator) for name, emulator in emulators.items()}
-        for name, call in calls.items():
-            await fill(name, call)
-            await per_call_us(call, batch)  # warm-up
-        times: dict[str, list[float]] = {name: [] for name in calls}
-        for _ in range(batches):
-            for name, call in calls.items():
-                times[name].append(await per_call_us(call, batch))
+        times = await alternating(calls, batch, batches)
         points = sum(1 for _ in emulators[ON].datapoints)
         if points < batch * batches:
             raise SystemExit(f"bench: the edge wrote {points} data points, not one per request")

@@ -135,7 +135,7 @@ async def _origin_answer(origin: str) -> tuple[int, list[tuple[str, str]], bytes
         return response.status, [(k.lower(), v) for k, v in response.headers.items()], body
 
 
-async def fill(name: str, call: Call) -> None:
+async def _fill(name: str, call: Call) -> None:
     """One call stores the product; the next must be a hit (the trivial worker has no cache)."""
     await call()
     status = await call()
@@ -143,12 +143,25 @@ async def fill(name: str, call: Call) -> None:
         raise SystemExit(f"bench: the {name} call is not a cache hit: Cache-Status {status!r}")
 
 
-async def per_call_us(call: Call, count: int) -> float:
+async def _per_call_us(call: Call, count: int) -> float:
     # CPU time of this process: time another process takes from the CPU does not count.
     started = time.process_time()
     for _ in range(count):
         await call()
     return (time.process_time() - started) / count * 1e6
+
+
+async def alternating(calls: dict[str, Call], batch: int, batches: int) -> dict[str, list[float]]:
+    """µs per call of each of ``calls``, filled and warmed up first, then one batch of each per
+    round; the rounds' figures in order."""
+    for name, call in calls.items():
+        await _fill(name, call)
+        await _per_call_us(call, batch)  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(batches):
+        for name, call in calls.items():
+            times[name].append(await _per_call_us(call, batch))
+    return times
 
 
 async def measure(batch: int, batches: int) -> dict[str, list[float]]:
@@ -162,14 +175,7 @@ async def measure(batch: int, batches: int) -> dict[str, list[float]]:
             TRIVIAL: pop_call(trivial),
             CORE: core_call(*await _origin_answer(origin)),
         }
-        for name, call in calls.items():
-            await fill(name, call)
-            await per_call_us(call, batch)  # warm-up
-        times: dict[str, list[float]] = {name: [] for name in calls}
-        for _ in range(batches):
-            for name, call in calls.items():
-                times[name].append(await per_call_us(call, batch))
-        return times
+        return await alternating(calls, batch, batches)
     finally:
         await edge.stop()
         await trivial.stop()
