@@ -21,7 +21,7 @@ from eventconfig import PurgeSettings
 from eventports import EventPorts
 from jsonbounds import TooDeep, load
 from messages import EdgeRequest, EdgeResponse, Fields
-from problem import problem
+from problem import method_not_allowed, problem
 from purgeapi import PurgeCall, Refused, Selector
 from purgebucket import TokenBucket
 from purging import carry_out
@@ -107,9 +107,7 @@ class AdminPurge:
 
     async def handle(self, request: EdgeRequest, ports: EventPorts) -> EdgeResponse:
         if request.method != "POST":
-            refused = problem(405, "purges are sent with POST", field="method")
-            refused.headers.set("allow", "POST")
-            return refused
+            return method_not_allowed("purges are sent with POST", "POST")
         if not ports.admin_tokens or ports.purge is None:
             return problem(503, "purging is not configured: no ADMIN_TOKEN or purge API")
         if not _authorised(request.headers.get("authorization"), ports.admin_tokens):

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from routesyntax import RoutesError, check_keys, describe, expect_table, parse_duration
+from routesyntax import (
+    RoutesError,
+    check_keys,
+    describe,
+    expect_table,
+    parse_duration,
+    parse_integer,
+)
 from zones import Level
 
 __all__ = ["BackpressureSettings", "parse_backpressure", "pressed"]
@@ -58,10 +65,9 @@ def parse_backpressure(value: object, where: str) -> BackpressureSettings:
         )
     if not 1 <= multiplier <= 64:
         raise RoutesError(f"{where}: key 'max_multiplier': must be from 1 to 64, got {multiplier}")
-    coarsen = table.get("coarsen_at", base.coarsen_at)
-    if type(coarsen) is not int or not 0 <= coarsen <= 3:
-        got = coarsen if type(coarsen) is int else describe(coarsen)
-        raise RoutesError(f"{where}: key 'coarsen_at': expected an integer from 0 to 3, got {got}")
+    coarsen = parse_integer(
+        table.get("coarsen_at", base.coarsen_at), f"{where}: key 'coarsen_at'", 0, 3
+    )
     interval = base.protect_interval
     if "protect_interval" in table:
         interval = parse_duration(table["protect_interval"], f"{where}: key 'protect_interval'")

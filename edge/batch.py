@@ -22,7 +22,7 @@ from batchrun import run_items
 from batchsafety import item_fields, item_path, refuse_url
 from geoscope import Geo
 from messages import EdgeRequest, EdgeResponse, Fields
-from problem import problem
+from problem import method_not_allowed, problem
 from proxy import Proxy, Runtime
 from upstream import Origin, OriginError
 
@@ -40,9 +40,7 @@ class BatchEndpoint:
 
     async def handle(self, request: EdgeRequest, runtime: Runtime, geo: Geo) -> EdgeResponse:
         if request.method != "POST":
-            response = problem(405, "a batch is sent with POST", field="method")
-            response.headers.set("allow", "POST")
-            return response
+            return method_not_allowed("a batch is sent with POST", "POST")
         if not is_json_type(request.headers.get("content-type")):
             return problem(415, "a batch is an application/json body", field="content-type")
         try:

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from batchsafety import EDGE_PREFIX
-from routesyntax import RoutesError, check_keys, describe, expect_string, expect_table
+from routesyntax import (
+    RoutesError,
+    check_keys,
+    describe,
+    expect_string,
+    expect_table,
+    parse_integer,
+)
 
 __all__ = ["PLAN_SUBREQUESTS", "BatchSettings", "parse_batch"]
 
@@ -70,7 +77,9 @@ def parse_batch(value: object, where: str) -> BatchSettings:
     if "plan" in table:
         subrequests = _plan(table["plan"], f"{where}: key 'plan'")
     elif "subrequests" in table:
-        subrequests = _count(table["subrequests"], f"{where}: key 'subrequests'", 1, 10_000_000)
+        subrequests = parse_integer(
+            table["subrequests"], f"{where}: key 'subrequests'", 1, 10_000_000
+        )
     max_items = _int(table, "max_items", where, base.max_items, 1, 1000)
     return BatchSettings(
         prefixes=_prefixes(table.get("prefixes", list(base.prefixes)), f"{where}: key 'prefixes'"),
@@ -86,14 +95,9 @@ def parse_batch(value: object, where: str) -> BatchSettings:
 def _int(
     table: Mapping[str, object], key: str, where: str, default: int, low: int, high: int
 ) -> int:
-    return _count(table[key], f"{where}: key {key!r}", low, high) if key in table else default
-
-
-def _count(value: object, where: str, low: int, high: int) -> int:
-    if type(value) is not int or not low <= value <= high:
-        got = value if type(value) is int else describe(value)
-        raise RoutesError(f"{where}: expected an integer from {low} to {high}, got {got}")
-    return value
+    if key not in table:
+        return default
+    return parse_integer(table[key], f"{where}: key {key!r}", low, high)
 
 
 def _plan(value: object, where: str) -> int:

@@ -23,6 +23,7 @@ from routesyntax import (
     expect_string,
     expect_table,
     parse_duration,
+    parse_integer,
 )
 
 __all__ = ["DEFAULT_PHASES", "EventSettings", "PurgeSettings", "parse_events", "parse_purge"]
@@ -86,12 +87,9 @@ def parse_events(value: object, where: str) -> EventSettings:
         if not 60 <= remember <= 30 * 86_400:
             # KV's shortest expiration is 60 s
             raise RoutesError(f"{where}: key 'remember': must be from 60s to 30d")
-    max_events = table.get("max_events", base.max_events)
-    if type(max_events) is not int or not 1 <= max_events <= _MAX_EVENTS:
-        got = max_events if type(max_events) is int else describe(max_events)
-        raise RoutesError(
-            f"{where}: key 'max_events': expected an integer from 1 to {_MAX_EVENTS}, got {got}"
-        )
+    max_events = parse_integer(
+        table.get("max_events", base.max_events), f"{where}: key 'max_events'", 1, _MAX_EVENTS
+    )
     phases = dict(base.phases)
     if "on" in table:
         on = expect_table(table["on"], f"{where}: key 'on'")
@@ -140,11 +138,10 @@ def parse_purge(value: object, where: str) -> PurgeSettings:
     plan = expect_string(table.get("plan", base.plan), f"{where}: key 'plan'")
     if plan not in PLANS:
         raise RoutesError(f"{where}: key 'plan': expected one of {', '.join(PLANS)}, got {plan!r}")
-    per_call = table.get("tags_per_call", base.tags_per_call)
-    if type(per_call) is not int or not 1 <= per_call <= MAX_TAGS_PER_CALL:
-        got = per_call if type(per_call) is int else describe(per_call)
-        raise RoutesError(
-            f"{where}: key 'tags_per_call': expected an integer from 1 to "
-            f"{MAX_TAGS_PER_CALL}, got {got}"
-        )
+    per_call = parse_integer(
+        table.get("tags_per_call", base.tags_per_call),
+        f"{where}: key 'tags_per_call'",
+        1,
+        MAX_TAGS_PER_CALL,
+    )
     return PurgeSettings(plan, per_call)

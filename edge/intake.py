@@ -19,7 +19,7 @@ from eventmessages import event_message
 from eventports import EventPorts, Ledger, Outgoing
 from events import EventError, parse_events
 from messages import EdgeRequest, EdgeResponse, Fields
-from problem import problem
+from problem import method_not_allowed, problem
 from signature import SIGNATURE_HEADER, SignatureError, verify
 from store import quietly
 
@@ -35,9 +35,7 @@ class EventsEndpoint:
 
     async def handle(self, request: EdgeRequest, ports: EventPorts) -> EdgeResponse:
         if request.method != "POST":
-            refused = problem(405, "events are sent with POST", field="method")
-            refused.headers.set("allow", "POST")
-            return refused
+            return method_not_allowed("events are sent with POST", "POST")
         if ports.send is None or not ports.secrets:
             missing = "queue binding" if ports.send is None else "signing secret"
             return problem(503, f"events are not configured: the Worker has no {missing}")

@@ -12,7 +12,7 @@ from cachestatus import proxy_status
 from messages import EdgeResponse, Fields
 from upstream import OriginError
 
-__all__ = ["PROBLEM_TYPE", "origin_failure", "origin_resting", "problem"]
+__all__ = ["PROBLEM_TYPE", "method_not_allowed", "origin_failure", "origin_resting", "problem"]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -40,6 +40,14 @@ def problem(
     body.update(members)
     headers = Fields([("content-type", PROBLEM_TYPE), ("cache-control", "no-store")])
     return EdgeResponse(status, headers, json.dumps(body).encode())
+
+
+def method_not_allowed(detail: str, allow: str) -> EdgeResponse:
+    """A 405 about the method, with the ``Allow`` field RFC 9110 §15.5.6 requires of one: the
+    methods the endpoint takes, comma-separated."""
+    response = problem(405, detail, field="method")
+    response.headers.set("allow", allow)
+    return response
 
 
 def origin_failure(error: OriginError) -> EdgeResponse:

@@ -24,6 +24,7 @@ __all__ = [
     "parse_cache_control",
     "parse_duration",
     "parse_header_names",
+    "parse_integer",
     "parse_methods",
     "parse_param_prefixes",
     "parse_params",
@@ -206,12 +207,18 @@ def parse_param_prefixes(value: object, where: str) -> tuple[str, ...]:
     return _strings(value, where, _PARAM_PREFIX, "query parameter name or prefix")
 
 
+def parse_integer(value: object, where: str, low: int, high: int) -> int:
+    """An integer from ``low`` to ``high``; not a bool, nor a float such as ``2.0`` (TOML and
+    JSON tell integers apart, so a float is a mistake worth naming)."""
+    if type(value) is not int or not low <= value <= high:
+        got = value if type(value) is int else describe(value)
+        raise RoutesError(f"{where}: expected an integer from {low} to {high}, got {got}")
+    return value
+
+
 def parse_precision(value: object, where: str) -> int:
     """A geocell precision: an integer from 1 to 12."""
-    if type(value) is not int or not 1 <= value <= 12:
-        got = value if type(value) is int else describe(value)
-        raise RoutesError(f"{where}: expected an integer from 1 to 12, got {got}")
-    return value
+    return parse_integer(value, where, 1, 12)
 
 
 def parse_cache_control(value: object, where: str) -> str | None:

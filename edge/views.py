@@ -25,7 +25,7 @@ from collapse import Collapser
 from freshness import STORED_FIELD, Lookup, Stored, lookup
 from geoscope import Geo
 from messages import EdgeRequest, EdgeResponse, Fields
-from problem import problem
+from problem import method_not_allowed, problem
 from proxy import Proxy, Runtime
 from respond import finish, from_store
 from routes import ClassPolicy
@@ -73,9 +73,7 @@ class ViewEndpoint:
 
     async def handle(self, request: EdgeRequest, runtime: Runtime, geo: Geo) -> EdgeResponse:
         if request.method not in ("GET", "HEAD"):
-            response = problem(405, "a view is read with GET or HEAD", field="method")
-            response.headers.set("allow", "GET, HEAD")
-            return response
+            return method_not_allowed("a view is read with GET or HEAD", "GET, HEAD")
         parts = urlsplit(request.url)
         view = self.views.get(parts.path[len(VIEWS_PREFIX) :])
         if view is None:
