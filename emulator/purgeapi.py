@@ -271,41 +271,30 @@ _ITEM_CHECKS: dict[str, Callable[[object, str], str]] = {
 
 class PurgeTarget(Protocol):
     """What a purge reaches: a PoP's ``CacheStorage``, or the upper tier. Each method drops
-    (``purge_*``) or marks invalidated (``invalidate_*``) the matching entries and returns how
-    many live ones it touched."""
+    the matching entries, or with ``soft`` marks them invalidated, and returns how many live
+    ones it touched."""
 
-    def purge_everything(self) -> int: ...
-    def purge_urls(self, urls: Iterable[str]) -> int: ...
-    def purge_tags(self, tags: Iterable[str]) -> int: ...
-    def purge_hosts(self, hosts: Iterable[str]) -> int: ...
-    def purge_prefixes(self, prefixes: Iterable[str]) -> int: ...
-    def invalidate_everything(self) -> int: ...
-    def invalidate_urls(self, urls: Iterable[str]) -> int: ...
-    def invalidate_tags(self, tags: Iterable[str]) -> int: ...
-    def invalidate_hosts(self, hosts: Iterable[str]) -> int: ...
-    def invalidate_prefixes(self, prefixes: Iterable[str]) -> int: ...
+    def purge_everything(self, *, soft: bool = False) -> int: ...
+    def purge_urls(self, urls: Iterable[str], *, soft: bool = False) -> int: ...
+    def purge_tags(self, tags: Iterable[str], *, soft: bool = False) -> int: ...
+    def purge_hosts(self, hosts: Iterable[str], *, soft: bool = False) -> int: ...
+    def purge_prefixes(self, prefixes: Iterable[str], *, soft: bool = False) -> int: ...
 
 
 def apply_purge(purge: PurgeRequest, caches: PurgeTarget) -> int:
     """Apply ``purge`` to one PoP's caches (or the upper tier); how many live entries it
     dropped or marked."""
     if purge.selector == "purge_everything":
-        return caches.invalidate_everything() if purge.soft else caches.purge_everything()
-    return (_SOFT if purge.soft else _HARD)[purge.selector](caches, purge.values)
+        return caches.purge_everything(soft=purge.soft)
+    return _BY_SELECTOR[purge.selector](caches, purge.values, purge.soft)
 
 
-_Apply = Callable[[PurgeTarget, tuple[str, ...]], int]
-_HARD: dict[str, _Apply] = {
-    "files": lambda target, values: target.purge_urls(values),
-    "tags": lambda target, values: target.purge_tags(values),
-    "hosts": lambda target, values: target.purge_hosts(values),
-    "prefixes": lambda target, values: target.purge_prefixes(values),
-}
-_SOFT: dict[str, _Apply] = {
-    "files": lambda target, values: target.invalidate_urls(values),
-    "tags": lambda target, values: target.invalidate_tags(values),
-    "hosts": lambda target, values: target.invalidate_hosts(values),
-    "prefixes": lambda target, values: target.invalidate_prefixes(values),
+_Apply = Callable[[PurgeTarget, tuple[str, ...], bool], int]
+_BY_SELECTOR: dict[str, _Apply] = {
+    "files": lambda target, values, soft: target.purge_urls(values, soft=soft),
+    "tags": lambda target, values, soft: target.purge_tags(values, soft=soft),
+    "hosts": lambda target, values, soft: target.purge_hosts(values, soft=soft),
+    "prefixes": lambda target, values, soft: target.purge_prefixes(values, soft=soft),
 }
 
 

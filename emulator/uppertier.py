@@ -35,7 +35,7 @@ select entries by the same rules (:mod:`emulator.runtime.purgematch`). The tier 
 the URL the worker fetched (the origin's, as on Cloudflare, where the tier caches a subrequest
 under its own URL), so ``files``, ``hosts`` and ``prefixes`` name origin URLs here; ``tags``
 and ``purge_everything`` reach both alike. The ``purge_*`` methods drop the matching entries,
-the ``invalidate_*`` ones mark them invalidated;
+or with ``soft=True`` mark them invalidated;
 an invalidated entry is treated as expired (``EXPIRED``, ``fwd=stale``): the next miss through
 the tier refetches it from the origin (Cloudflare revalidates it; refetching is the simple,
 never-staler equivalent). Each returns how many live entries it dropped or marked.

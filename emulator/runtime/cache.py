@@ -58,11 +58,11 @@ https://developers.cloudflare.com/cache/how-to/purge-cache/): ``purge_everything
 drop the matching entries of every cache here and return how many live ones they dropped.
 
 Soft purge (``POST /zones/{id}/invalidate_cache``,
-https://developers.cloudflare.com/cache/guides/invalidate-cache/): ``invalidate_everything()``,
-``invalidate_urls``, ``invalidate_tags``, ``invalidate_hosts``, ``invalidate_prefixes`` keep the
-matching entries but mark them invalidated, and return how many live entries they marked
-(one already invalidated is not counted again). ``match`` still returns an invalidated entry,
-with ``CF-Cache-Status: STALE`` instead of ``HIT``: that is how worker code can tell. A later
+https://developers.cloudflare.com/cache/guides/invalidate-cache/): the same methods with
+``soft=True`` keep the matching entries but mark them invalidated, and return how many live
+entries they marked (one already invalidated is not counted again). ``match`` still returns
+an invalidated entry, with ``CF-Cache-Status: STALE`` instead of ``HIT``: that is how worker
+code can tell. A later
 ``put`` of the same key replaces it (fresh again: ``HIT``). What production does to Cache API
 entries under ``invalidate_cache`` is not documented by Cloudflare (its guide describes
 revalidation for the CDN cache, which ``cache.match`` never does: "Never sends a subrequest to

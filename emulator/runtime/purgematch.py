@@ -140,9 +140,11 @@ def everything(_url: str, _tags: frozenset[str]) -> bool:
 
 
 class Purgeable(ABC):
-    """A cache the zone purge reaches: the ``purge_*`` methods drop the entries the purge
-    selects, the ``invalidate_*`` ones mark them invalidated; each returns how many live
-    entries it touched. A cache says how it drops and marks what a :data:`Pick` selects."""
+    """A cache the zone purge reaches. Each ``purge_*`` method drops the entries the purge
+    selects (``purge_cache``), or with ``soft`` marks them invalidated (``invalidate_cache``),
+    and returns how many live entries it touched: both endpoints select alike, so one method
+    per selector takes the action as a flag. A cache says how it drops and marks what a
+    :data:`Pick` selects."""
 
     @abstractmethod
     def _drop(self, pick: Pick) -> int:
@@ -152,43 +154,26 @@ class Purgeable(ABC):
     def _invalidate(self, pick: Pick) -> int:
         """Mark the live entries ``pick`` selects invalidated; count those not already."""
 
-    def purge_everything(self) -> int:
-        """Drop every entry (Cloudflare's "Purge Everything")."""
-        return self._drop(everything)
+    def _purge(self, pick: Pick, soft: bool) -> int:
+        return self._invalidate(pick) if soft else self._drop(pick)
 
-    def purge_urls(self, urls: Iterable[str]) -> int:
-        """Drop the entries stored under ``urls`` (normalised like keys)."""
-        return self._drop(by_urls(urls))
+    def purge_everything(self, *, soft: bool = False) -> int:
+        """Every entry (Cloudflare's "Purge Everything")."""
+        return self._purge(everything, soft)
 
-    def purge_tags(self, tags: Iterable[str]) -> int:
-        """Drop the entries whose ``Cache-Tag`` carried any of ``tags`` (case-insensitive)."""
-        return self._drop(by_tags(tags))
+    def purge_urls(self, urls: Iterable[str], *, soft: bool = False) -> int:
+        """The entries stored under ``urls`` (normalised like keys)."""
+        return self._purge(by_urls(urls), soft)
 
-    def purge_hosts(self, hosts: Iterable[str]) -> int:
-        """Drop the entries whose URL is on any of ``hosts``."""
-        return self._drop(by_hosts(hosts))
+    def purge_tags(self, tags: Iterable[str], *, soft: bool = False) -> int:
+        """The entries whose ``Cache-Tag`` carried any of ``tags`` (case-insensitive)."""
+        return self._purge(by_tags(tags), soft)
 
-    def purge_prefixes(self, prefixes: Iterable[str]) -> int:
-        """Drop the entries whose URL's host and path start with any of ``prefixes`` at a
+    def purge_hosts(self, hosts: Iterable[str], *, soft: bool = False) -> int:
+        """The entries whose URL is on any of ``hosts``."""
+        return self._purge(by_hosts(hosts), soft)
+
+    def purge_prefixes(self, prefixes: Iterable[str], *, soft: bool = False) -> int:
+        """The entries whose URL's host and path start with any of ``prefixes`` at a
         path-segment boundary."""
-        return self._drop(by_prefixes(prefixes))
-
-    def invalidate_everything(self) -> int:
-        """Mark every entry invalidated."""
-        return self._invalidate(everything)
-
-    def invalidate_urls(self, urls: Iterable[str]) -> int:
-        """Mark the entries stored under ``urls`` invalidated."""
-        return self._invalidate(by_urls(urls))
-
-    def invalidate_tags(self, tags: Iterable[str]) -> int:
-        """Mark the entries whose ``Cache-Tag`` carried any of ``tags`` invalidated."""
-        return self._invalidate(by_tags(tags))
-
-    def invalidate_hosts(self, hosts: Iterable[str]) -> int:
-        """Mark the entries whose URL is on any of ``hosts`` invalidated."""
-        return self._invalidate(by_hosts(hosts))
-
-    def invalidate_prefixes(self, prefixes: Iterable[str]) -> int:
-        """Mark the entries under any of ``prefixes`` invalidated."""
-        return self._invalidate(by_prefixes(prefixes))
+        return self._purge(by_prefixes(prefixes), soft)

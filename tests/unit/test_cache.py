@@ -236,7 +236,7 @@ def test_parsing_a_purge_host_or_prefix_raises_nothing_but_type_error(value: str
 async def test_an_invalidated_entry_is_still_matched_but_stale(caches: CacheStorage) -> None:
     await caches.default.put(URL, cacheable("kept", cache_tag="catalog"))
 
-    assert caches.invalidate_tags(["catalog"]) == 1
+    assert caches.purge_tags(["catalog"], soft=True) == 1
     stale = await caches.default.match(URL)
     assert stale is not None
     assert stale.headers.get("cf-cache-status") == "STALE"
@@ -245,14 +245,14 @@ async def test_an_invalidated_entry_is_still_matched_but_stale(caches: CacheStor
 
 async def test_invalidating_keeps_the_entry_counted(caches: CacheStorage) -> None:
     await caches.default.put(URL, cacheable(cache_tag="catalog"))
-    caches.invalidate_tags(["catalog"])
+    caches.purge_tags(["catalog"], soft=True)
 
     assert caches.entry_count() == 1
 
 
 async def test_a_put_after_invalidation_is_fresh_again(caches: CacheStorage) -> None:
     await caches.default.put(URL, cacheable("old"))
-    caches.invalidate_urls([URL])
+    caches.purge_urls([URL], soft=True)
     await caches.default.put(URL, cacheable("new"))
 
     hit = await caches.default.match(URL)
@@ -264,13 +264,13 @@ async def test_a_put_after_invalidation_is_fresh_again(caches: CacheStorage) -> 
 async def test_invalidating_an_entry_twice_counts_it_once(caches: CacheStorage) -> None:
     await caches.default.put(URL, cacheable())
 
-    assert caches.invalidate_everything() == 1
-    assert caches.invalidate_everything() == 0
+    assert caches.purge_everything(soft=True) == 1
+    assert caches.purge_everything(soft=True) == 0
 
 
 async def test_a_hard_purge_drops_an_invalidated_entry(caches: CacheStorage) -> None:
     await caches.default.put(URL, cacheable(cache_tag="catalog"))
-    caches.invalidate_tags(["catalog"])
+    caches.purge_tags(["catalog"], soft=True)
 
     assert caches.purge_tags(["catalog"]) == 1
     assert await caches.default.match(URL) is None
@@ -278,7 +278,7 @@ async def test_a_hard_purge_drops_an_invalidated_entry(caches: CacheStorage) -> 
 
 async def test_an_invalidated_entry_still_expires(caches: CacheStorage, clock: FakeClock) -> None:
     await caches.default.put(URL, cacheable(cache_control="max-age=10"))
-    caches.invalidate_urls([URL])
+    caches.purge_urls([URL], soft=True)
     clock.advance(10)
 
     assert await caches.default.match(URL) is None
@@ -288,7 +288,7 @@ async def test_invalidation_marks_only_what_it_selects(caches: CacheStorage) -> 
     await caches.default.put("https://shop.example/foo/1", cacheable())
     await caches.default.put("https://shop.example/bar/1", cacheable())
 
-    assert caches.invalidate_prefixes(["shop.example/foo"]) == 1
+    assert caches.purge_prefixes(["shop.example/foo"], soft=True) == 1
     fresh = await caches.default.match("https://shop.example/bar/1")
     assert fresh is not None
     assert fresh.headers.get("cf-cache-status") == "HIT"
@@ -298,14 +298,14 @@ async def test_invalidate_hosts_marks_every_cache_on_the_host(caches: CacheStora
     await caches.default.put(URL, cacheable())
     await (await caches.open("pages")).put(URL, cacheable())
 
-    assert caches.invalidate_hosts(["shop.example"]) == 2
+    assert caches.purge_hosts(["shop.example"], soft=True) == 2
 
 
 async def test_a_conditional_match_of_an_invalidated_entry_is_a_stale_304(
     caches: CacheStorage,
 ) -> None:
     await caches.default.put(URL, cacheable(etag='"v1"'))
-    caches.invalidate_everything()
+    caches.purge_everything(soft=True)
 
     answer = await caches.default.match(get(if_none_match='"v1"'))
     assert answer is not None

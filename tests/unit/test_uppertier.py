@@ -375,8 +375,8 @@ async def test_an_invalidated_entry_is_refetched_as_expired(tier: UpperTier) -> 
 
 async def test_an_entry_is_invalidated_and_counted_once(tier: UpperTier) -> None:
     await stored(tier, URL, tags="t")
-    assert tier.invalidate_tags(["t"]) == 1
-    assert tier.invalidate_everything() == 0
+    assert tier.purge_tags(["t"], soft=True) == 1
+    assert tier.purge_everything(soft=True) == 0
 
 
 async def test_expired_entries_are_not_counted_by_purges(tier: UpperTier, clock: FakeClock) -> None:
