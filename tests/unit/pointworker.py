@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from emulator.app import Emulator
 from emulator.clock import FakeClock
 from emulator.wrangler import load_config
@@ -64,3 +66,15 @@ async def running(folder: Path, **options: Any) -> AsyncIterator[Emulator]:
         yield emulator
     finally:
         await emulator.stop()
+
+
+async def refusal_of_post(folder: Path, path: str) -> tuple[int, str, str, object]:
+    """How the emulator answers a POST to its GET-only endpoint ``path``: the status, the
+    content type, ``Allow`` and the problem's ``field``, the same for every such endpoint."""
+    async with (
+        running(folder) as emulator,
+        aiohttp.ClientSession(emulator.url) as session,
+        session.post(path) as reply,
+    ):
+        problem = await reply.json(content_type=None)
+        return reply.status, reply.content_type, reply.headers.get("Allow", ""), problem["field"]

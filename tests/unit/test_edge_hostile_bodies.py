@@ -20,6 +20,7 @@ from batchconfig import BatchSettings
 from batchformat import BatchError, parse_batch_body
 from edgeharness import SHOP, EventsHarness
 from events import EventError, event_from_json, parse_events
+from hostile import encoded, outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages import EdgeRequest, Fields
@@ -83,20 +84,7 @@ PURGE = st.dictionaries(
 )
 
 
-def encoded(document: object) -> bytes:
-    """``document`` as JSON bytes, lone surrogates and NaN included (a hostile client's JSON)."""
-    return json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
-
-
 RAW = st.binary(max_size=300) | JSONISH.map(encoded)
-
-
-def outcome(error, call, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """What ``call`` returned, or the ``error`` it raised; any other exception propagates."""
-    try:
-        return call(*args, **kwargs)
-    except error as raised:
-        return raised
 
 
 # --- jsonbounds ------------------------------------------------------------------------------

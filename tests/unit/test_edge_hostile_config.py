@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hostile import outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from promotions import PromotionsError, load_promotions_json, load_promotions_toml
@@ -96,14 +97,6 @@ def mutated(draw: st.DrawFn, document: dict[str, object]) -> object:
     """``document`` with one value, anywhere in it, replaced by an arbitrary one."""
     where = draw(st.sampled_from(paths(document)[1:]))
     return replaced(document, where, draw(VALUES))
-
-
-def outcome(error, call, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """What ``call`` returned, or the ``error`` it raised; any other exception propagates."""
-    try:
-        return call(*args, **kwargs)
-    except error as raised:
-        return raised
 
 
 def test_the_toml_writer_round_trips_the_shipped_routes() -> None:

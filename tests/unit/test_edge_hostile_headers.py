@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import string
-import time
 
 import pytest
 from cachecontrol import (
@@ -28,6 +27,7 @@ from cachecontrol import (
 )
 from conditional import freshen, is_not_modified, validators
 from health import parse_retry_after
+from hostile import outcome, quickly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from messages import Fields
@@ -79,22 +79,6 @@ HEADER = ANY_TEXT | LATIN1 | ESCAPED_BYTES | GRAMMAR
 MAYBE_HEADER = st.none() | HEADER
 NOW = 1_800_000_000.0
 LONG = 64 * 1024  # a 64 KiB field: more than any front end lets through
-
-
-def outcome(error, call, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """What ``call`` returned, or the ``error`` it raised; any other exception propagates."""
-    try:
-        return call(*args, **kwargs)
-    except error as raised:
-        return raised
-
-
-def quickly(call, *args, budget: float = 1.0, **kwargs):  # type: ignore[no-untyped-def]
-    """``call(*args, **kwargs)``, asserting that it took less than ``budget`` seconds."""
-    start = time.perf_counter()
-    result = call(*args, **kwargs)
-    assert time.perf_counter() - start < budget, f"{call.__name__} took too long"
-    return result
 
 
 # --- Cache-Control, CDN-Cache-Control, Pragma, Expires, Age ----------------------------------

@@ -10,11 +10,11 @@ text and never lets an item out of its prefixes or into ``/_edge/``.
 from __future__ import annotations
 
 import contextlib
-import time
 
 import pytest
 from batchsafety import item_fields, item_path, refuse_url
 from cachekey import InvalidURL, cache_key, normalize
+from hostile import quickly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,13 +71,6 @@ SCHEME = st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", "", "//",
 HOST = st.sampled_from(["shop.example", "SHOP.example:443", "[::1]", "a..b", "", "x" * 70, "ü.de"])
 URL = st.builds(lambda *parts: "".join(parts), SCHEME, HOST | URL_TAIL, URL_TAIL) | ANY_TEXT
 SLOTS = {"version": "v1", "content_class": "html", "scope": "z"}
-
-
-def quickly(call, *args, budget: float = 1.0):  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = call(*args)
-    assert time.perf_counter() - start < budget, f"{call.__name__} took too long"
-    return result
 
 
 # --- cachekey.normalize -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hostile import encoded, outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
@@ -73,18 +74,6 @@ PURGE_DOCUMENT = st.dictionaries(
     ),
     max_size=2,
 )
-
-
-def outcome(error, call, *args, **kwargs):  # type: ignore[no-untyped-def]
-    """What ``call`` returned, or the ``error`` it raised; any other exception propagates."""
-    try:
-        return call(*args, **kwargs)
-    except error as raised:
-        return raised
-
-
-def encoded(document: object) -> bytes:
-    return json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 # --- the purge API body -----------------------------------------------------------------------

@@ -3,7 +3,7 @@ emulator's own and each PoP's, with what a worker's optional hook reports."""
 
 import aiohttp
 import pytest
-from pointworker import running
+from pointworker import refusal_of_post, running
 
 from emulator.internals import process_memory, worker_tables
 
@@ -93,15 +93,8 @@ async def test_a_hook_that_raises_is_named_and_the_rest_still_shown(tmp_path):
 
 
 async def test_internals_take_only_get(tmp_path):
-    async with (
-        running(tmp_path) as emulator,
-        aiohttp.ClientSession(emulator.url) as session,
-        session.post(INTERNALS) as reply,
-    ):
-        assert reply.status == 405
-        assert reply.content_type == "application/problem+json"
-        assert reply.headers["Allow"] == "GET"
-        assert (await reply.json(content_type=None))["field"] == "method"
+    refused = await refusal_of_post(tmp_path, INTERNALS)
+    assert refused == (405, "application/problem+json", "GET", "method")
 
 
 @pytest.mark.parametrize(

@@ -87,27 +87,21 @@ def test_each_plan_allows_a_burst_of_its_bucket_size(
     assert [allowed(purges) for _ in range(burst + 1)] == [True] * burst + [False]
 
 
-def test_the_free_plan_refills_five_requests_a_minute(clock: FakeClock) -> None:
-    purges = limiter("free", clock)
+@pytest.mark.parametrize(
+    ("plan", "retry_after", "refill_seconds"),
+    [("free", 12, 60), ("pro", 1, 1)],  # five requests a minute; five a second
+)
+def test_a_plan_refills_five_requests_in_its_interval(
+    clock: FakeClock, plan: str, retry_after: int, refill_seconds: float
+) -> None:
+    purges = limiter(plan, clock)
     for _ in range(25):
         purges.take()
     refused = purges.take()
     assert refused is not None
-    assert refused.retry_after == 12
+    assert refused.retry_after == retry_after
 
-    clock.advance(60)
-    assert [allowed(purges) for _ in range(6)] == [True] * 5 + [False]
-
-
-def test_the_pro_plan_refills_five_requests_a_second(clock: FakeClock) -> None:
-    purges = limiter("pro", clock)
-    for _ in range(25):
-        purges.take()
-    refused = purges.take()
-    assert refused is not None
-    assert refused.retry_after == 1
-
-    clock.advance(1)
+    clock.advance(refill_seconds)
     assert [allowed(purges) for _ in range(6)] == [True] * 5 + [False]
 
 

@@ -2,7 +2,7 @@
 
 import aiohttp
 import pytest
-from pointworker import running
+from pointworker import refusal_of_post, running
 
 from emulator.purgeapi import PurgeRequest
 
@@ -64,10 +64,5 @@ async def test_a_bad_window_is_a_400_problem_naming_it(tmp_path, window):
 
 
 async def test_stats_take_only_get(tmp_path):
-    async with (
-        running(tmp_path) as emulator,
-        aiohttp.ClientSession(emulator.url) as session,
-        session.post(STATS) as reply,
-    ):
-        assert reply.status == 405
-        assert (await reply.json(content_type=None))["field"] == "method"
+    refused = await refusal_of_post(tmp_path, STATS)
+    assert refused == (405, "application/problem+json", "GET", "method")
