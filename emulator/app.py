@@ -30,7 +30,7 @@ from aiohttp import web
 from .badrequests import ProblemServer
 from .clock import Clock, SystemClock
 from .dashboard import Dashboard
-from .datapoints import DataPoints
+from .datapoints import MAX_POINTS, DataPoints
 from .env import build_env
 from .faults import Fault, FaultInjector
 from .figures import figures
@@ -45,6 +45,7 @@ from .queuedelivery import QueueDelivery
 from .queuestore import QueueStore
 from .requestcounters import LABELS_LIMIT, SERIES_LIMIT, RequestCounters
 from .requestlog import LOG_FORMATS, REQUEST_LOG
+from .runtime.cachelimit import MAX_ENTRIES
 from .runtime.fetcher import Fetcher
 from .runtime.kv import KVNamespace, KVStore
 from .runtime.queue_batch import Message, MessageBatch, QueueResult
@@ -95,6 +96,8 @@ class Emulator:
         demo_origin: bool = False,
         log_format: str | None = None,
         log_to: Callable[[str], None] | None = None,
+        max_cache_entries: int = MAX_ENTRIES,
+        max_data_points: int = MAX_POINTS,
     ) -> None:
         """``faults`` act on the worker's fetches to the origin, drawing from ``rng`` (seed it
         to replay the same faults). ``queue_duplicates`` is the rate of duplicate deliveries of
@@ -108,14 +111,16 @@ class Emulator:
         ``demo_origin`` says ``origin`` is the demo storefront started alongside, which the
         dashboard's demo buttons drive. ``log_format`` (a key of ``LOG_FORMATS``) logs one
         line per request served to ``log_to``, by default the ``popcache.requests`` logger
-        (None: no request log)."""
+        (None: no request log). ``max_cache_entries`` bounds each cache of each PoP and the
+        upper tier (URLs), ``max_data_points`` the Analytics Engine points kept: what a long
+        session holds in memory at most."""
         self.config = config
         self.topology = topology
         self.clock: Clock = clock or SystemClock()
         self.origin = origin
         self.demo_origin = demo_origin
         self.overrides = dict(overrides or {})
-        self.datapoints = DataPoints()
+        self.datapoints = DataPoints(max_data_points)
         self._counters = RequestCounters()
         self._figures: tuple[tuple[int, int, int], dict[str, Any]] | None = None
         self._log_format = log_format
@@ -124,10 +129,12 @@ class Emulator:
         self.queue_store = QueueStore(persist_to / "queues.sqlite3" if persist_to else None)
         self.faults = FaultInjector(faults, rng)
         tier = _upper_tier_config(topology, tiered)
-        self.upper_tier = UpperTier(self.clock, tier.name) if tier is not None else None
+        self.upper_tier = (
+            UpperTier(self.clock, tier.name, max_cache_entries) if tier is not None else None
+        )
         self._fetcher = Fetcher(self.faults, self.upper_tier)
         self.pops = {
-            site.colo: Pop(site, self.clock, self._fetcher.at(site.colo), origin)
+            site.colo: Pop(site, self.clock, self._fetcher.at(site.colo), origin, max_cache_entries)
             for site in topology.pops
         }
         self.purges = PurgeLog()

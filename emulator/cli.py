@@ -4,6 +4,7 @@
                  [--topology FILE] [--faults FILE] [--fault SPEC ...] [--fault-seed N]
                  [--no-reload] [--queue-duplicates RATE] [--purge-plan PLAN]
                  [--no-tiered-cache] [--log-format pretty|json|none]
+                 [--max-cache-entries N] [--max-data-points N]
     popcache origin [--port 8788] [--db FILE] [--events-url URL --events-secret SECRET]
     popcache build [-c wrangler.toml] [-r edge-requirements.txt] [--force]
     popcache zones check FILE
@@ -32,12 +33,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
+from .datapoints import MAX_POINTS
 from .errors import ConfigError, PopcacheError
 from .modecli import add_mode_command, run_mode, set_mode
 from .origin.modes import MODES
 from .purgecli import add_purge_command, run_purge
 from .purgelimit import PURGE_PLANS
 from .requestlog import LOG_FORMATS, LineWriter
+from .runtime.cachelimit import MAX_ENTRIES
 from .statscli import add_stats_command, run_stats
 from .warmcli import add_warm_command, run_warm
 from .wrangler import WorkerConfig, load_config
@@ -68,6 +71,12 @@ def _default_config() -> Path:
     if not embedded.is_file():
         raise ConfigError(here, "no wrangler.toml here; pass -c path/to/wrangler.toml")
     return embedded
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -146,6 +155,22 @@ def _parser() -> argparse.ArgumentParser:
         default=next(iter(LOG_FORMATS)),
         help="one line per request served, to stderr: pretty (default) or json; none for "
         "no request log (a load test's few percent)",
+    )
+    dev.add_argument(
+        "--max-cache-entries",
+        type=_count,
+        default=MAX_ENTRIES,
+        metavar="N",
+        help="URLs each emulated cache (each PoP's caches, the upper tier) keeps at most; past "
+        "it the expired go first, then the longest stored (default: %(default)s)",
+    )
+    dev.add_argument(
+        "--max-data-points",
+        type=_count,
+        default=MAX_POINTS,
+        metavar="N",
+        help="Analytics Engine data points kept for stats and the dashboard, the oldest "
+        "forgotten first (default: %(default)s)",
     )
     origin = commands.add_parser("origin", help="run the demo storefront origin alone")
     origin.add_argument("--host", default="127.0.0.1")
@@ -278,6 +303,8 @@ async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
             demo_origin=args.origin is None,
             log_format=None if args.log_format == "none" else args.log_format,
             log_to=LineWriter(sys.stderr),  # bare lines: a JSON line must be nothing but JSON
+            max_cache_entries=args.max_cache_entries,
+            max_data_points=args.max_data_points,
         )
         stack.push_async_callback(emulator.stop)
         try:

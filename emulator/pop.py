@@ -14,6 +14,7 @@ from .clock import Clock
 from .internals import Table, table, worker_tables
 from .isolate import Isolate
 from .runtime.cache import CacheStorage
+from .runtime.cachelimit import MAX_ENTRIES
 from .runtime.context import BackgroundTasks, ExecutionContext
 from .runtime.fetcher import Fetcher, invocation
 from .runtime.http import JsRequest, JsResponse
@@ -28,10 +29,18 @@ log = logging.getLogger("popcache.worker")
 
 
 class Pop:
-    def __init__(self, site: PopSite, clock: Clock, fetcher: Fetcher, upstream: str | None) -> None:
+    def __init__(
+        self,
+        site: PopSite,
+        clock: Clock,
+        fetcher: Fetcher,
+        upstream: str | None,
+        max_cache_entries: int = MAX_ENTRIES,
+    ) -> None:
+        """``max_cache_entries``: the URLs each of the PoP's caches keeps at most."""
         self.site = site
         self.clock = clock
-        self.caches = CacheStorage(clock)
+        self.caches = CacheStorage(clock, max_entries=max_cache_entries)
         self.background = BackgroundTasks()
         self._fetcher = fetcher
         self._upstream = upstream.rstrip("/") if upstream else None

@@ -79,6 +79,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from ..clock import Clock
 from .cache_http import (
@@ -393,16 +394,21 @@ class CacheStorage(Purgeable):
     """``caches`` for the workers of one PoP: ``default`` plus named caches; a purge reaches
     every cache here."""
 
-    def __init__(self, clock: Clock, *, max_object_size: int = MAX_OBJECT_SIZE) -> None:
-        self._clock = clock
-        self._max_object_size = max_object_size
-        self.default = Cache(clock, max_object_size=max_object_size)
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        max_object_size: int = MAX_OBJECT_SIZE,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        self._new = partial(Cache, clock, max_object_size=max_object_size, max_entries=max_entries)
+        self.default = self._new()
         self._named: dict[str, Cache] = {}
 
     async def open(self, name: str) -> Cache:
         """The cache named ``name``, created on first use; never the default one."""
         if name not in self._named:
-            self._named[name] = Cache(self._clock, max_object_size=self._max_object_size)
+            self._named[name] = self._new()
         return self._named[name]
 
     def _drop(self, doomed: Pick) -> int:

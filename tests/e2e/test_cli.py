@@ -85,6 +85,13 @@ async def test_an_unknown_option_is_one_line_with_exit_2():
     assert "unrecognized arguments" in await fails_with("dev", "--colour")
 
 
+@pytest.mark.parametrize("option", ["--max-cache-entries", "--max-data-points"])
+@pytest.mark.parametrize("value", ["0", "-3", "many", "1.5"])
+async def test_a_cap_that_is_not_a_positive_whole_number_is_one_line_naming_it(option, value):
+    line = await fails_with("dev", option, value)
+    assert line.startswith(f"popcache: argument {option}: must be a whole number of at least 1")
+
+
 async def test_a_bad_origin_url_is_one_line_naming_the_option(tmp_path):
     line = await fails_with("dev", "-c", str(SAMPLE_DIR / "wrangler.toml"), "--origin", "ftp://x")
     assert line.startswith("popcache: --origin:")

@@ -67,6 +67,15 @@ def get(url: str = URL, **headers: str) -> JsRequest:
 # --- CacheStorage ---------------------------------------------------------------------------
 
 
+async def test_a_named_cache_keeps_at_most_the_storages_max_entries(clock: FakeClock) -> None:
+    storage = CacheStorage(clock, max_entries=10)
+    named = await storage.open("carts")
+    for n in range(11):
+        await named.put(get(f"{URL}?n={n}"), cacheable())
+    assert storage.stored_count() == 9  # past the cap, down to nine tenths
+    assert storage.stored_limit() == 20  # the default cache's 10 and the named one's
+
+
 async def test_open_returns_the_same_cache_for_the_same_name(caches: CacheStorage) -> None:
     assert await caches.open("pages") is await caches.open("pages")
 
