@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-__all__ = ["DataPoint", "DataPoints", "quantile", "quantiles"]
+__all__ = ["MAX_POINTS", "DataPoint", "DataPoints", "latencies", "quantile", "quantiles"]
 
 
 @dataclass(slots=True)  # not frozen: the hit path builds one per request, and frozen costs 4x
@@ -27,8 +27,12 @@ class DataPoint:
     index: str | None
 
 
+MAX_POINTS = 100_000
+"""The points an emulator keeps unless told otherwise (``popcache dev --max-data-points``)."""
+
+
 class DataPoints:
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, capacity: int = MAX_POINTS) -> None:
         self._points: deque[DataPoint] = deque(maxlen=capacity)
         self.written = 0
         """Every point ever written, including those dropped for room."""
@@ -54,13 +58,14 @@ class DataPoints:
         missed = min(self.written - written, len(self._points))
         return list(islice(reversed(self._points), missed))[::-1] if missed > 0 else []
 
-    def latencies(self, first_blob: str) -> dict[str, list[float]]:
-        """Double 1 of the points whose blob 1 is ``first_blob``, by blob 2."""
-        found: dict[str, list[float]] = {}
-        for point in self:
-            if len(point.blobs) >= 2 and point.blobs[0] == first_blob and point.doubles:
-                found.setdefault(point.blobs[1] or "", []).append(point.doubles[0])
-        return found
+
+def latencies(points: Iterable[DataPoint], first_blob: str) -> dict[str, list[float]]:
+    """Double 1 of the ``points`` whose blob 1 is ``first_blob``, by blob 2."""
+    found: dict[str, list[float]] = {}
+    for point in points:
+        if len(point.blobs) >= 2 and point.blobs[0] == first_blob and point.doubles:
+            found.setdefault(point.blobs[1] or "", []).append(point.doubles[0])
+    return found
 
 
 def quantile(values: list[float], q: float) -> float:

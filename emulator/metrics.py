@@ -3,8 +3,9 @@
 Read at scrape time from what the emulator already keeps (prometheus_client's custom collector
 pattern), so nothing on a request's path pays for them:
 
-- ``popcache_invalidation_latency_seconds{kind}``: a summary with the 0.5 and 0.99 quantiles
-  over the invalidation data points the edge wrote to Analytics Engine (docs/events.md);
+- ``popcache_invalidation_latency_seconds{kind}``: a summary of the invalidation data points
+  the edge wrote to Analytics Engine (docs/events.md), its ``_count`` and ``_sum`` cumulative
+  (:mod:`emulator.requestcounters`), its 0.5 and 0.99 quantiles over the points kept;
 - ``popcache_purge_api_calls_total``: calls the emulated purge API applied;
 - ``popcache_queue_messages{queue}``: messages stored and not yet acknowledged (dead-letter
   queues included);
@@ -27,11 +28,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .cardinality import MAX_NAMES, labeller, relabel
-from .datapoints import DataPoints, quantile, quantiles
+from .cardinality import MAX_NAMES, relabel
+from .datapoints import DataPoints, latencies, quantiles
 from .figures import DEFAULT_WINDOW
 from .requestcounters import RequestCounters
-from .requestscan import combined, scan
+from .requestscan import INVALIDATION, combined, scan
 
 __all__ = ["CONTENT_TYPE", "MAX_KINDS", "METRICS_ENDPOINT", "metrics_text"]
 
@@ -39,12 +40,6 @@ METRICS_ENDPOINT = "/cdn-cgi/popcache/metrics"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_KINDS = MAX_NAMES
 _QUANTILES = (0.5, 0.99)
-
-
-def bounded(latencies: dict[str, list[float]]) -> dict[str, list[float]]:
-    """At most ``MAX_KINDS`` kinds, the most frequent first; the rest merged into ``other``."""
-    label = labeller({kind: len(values) for kind, values in latencies.items()}, MAX_KINDS)
-    return relabel(latencies, label, lambda lists: [value for part in lists for value in part])
 
 
 class _Figures(Collector):
@@ -63,25 +58,26 @@ class _Figures(Collector):
         self._queues = queues
 
     def collect(self) -> Iterator[Metric]:
+        counters = self._counters
+        counters.update(self._datapoints)
         yield from self._requests()
         latency = Metric(
             "popcache_invalidation_latency_seconds",
             "From an event accepted to its purge applied in every PoP",
             "summary",
         )
-        for kind, values in sorted(bounded(self._datapoints.latencies("invalidation")).items()):
-            for q in _QUANTILES:
-                latency.add_sample(
-                    "popcache_invalidation_latency_seconds",
-                    {"kind": kind, "quantile": str(q)},
-                    quantile(values, q),
-                )
-            latency.add_sample(
-                "popcache_invalidation_latency_seconds_count", {"kind": kind}, len(values)
-            )
-            latency.add_sample(
-                "popcache_invalidation_latency_seconds_sum", {"kind": kind}, sum(values)
-            )
+        kept = relabel(
+            latencies(self._datapoints, INVALIDATION),
+            counters.kinds,
+            lambda lists: [value for part in lists for value in part],
+        )
+        for kind in sorted(counters.invalidations):
+            values = quantiles(kept.get(kind, []), _QUANTILES)
+            for q, value in zip(_QUANTILES, values, strict=True):
+                latency.add_sample(latency.name, {"kind": kind, "quantile": str(q)}, value)
+            label = {"kind": kind}
+            latency.add_sample(latency.name + "_count", label, counters.invalidations[kind])
+            latency.add_sample(latency.name + "_sum", label, counters.invalidation_seconds[kind])
         yield latency
         yield CounterMetricFamily(
             "popcache_purge_api_calls",
@@ -97,7 +93,6 @@ class _Figures(Collector):
 
     def _requests(self) -> Iterator[Metric]:
         counters = self._counters
-        counters.update(self._datapoints)
         requests = CounterMetricFamily(
             "popcache_requests",
             "Requests the workers answered, by cache outcome",

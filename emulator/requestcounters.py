@@ -1,4 +1,5 @@
-"""Cumulative request counts for Prometheus' counters, from the request data points.
+"""Cumulative counts for Prometheus' counters and summaries, from the request and invalidation
+data points.
 
 A counter must never go down between scrapes, yet ``DataPoints`` forgets its oldest points and
 the names worth a label of their own change as traffic does. So each scrape reads only the
@@ -16,21 +17,22 @@ from collections import Counter, defaultdict
 from operator import attrgetter
 
 from .cardinality import MAX_NAMES, StickyLabels
-from .datapoints import DataPoints
-from .requestscan import scan
+from .datapoints import DataPoints, latencies
+from .requestscan import INVALIDATION, scan
 
 __all__ = ["LABELS_LIMIT", "SERIES_LIMIT", "RequestCounters"]
 
 _LABELS = MAX_NAMES + 1  # a group's own names and OTHER
-LABELS_LIMIT = 4 * MAX_NAMES
-"""Names with a label of their own, over the four groups (PoP, class, cache, zone)."""
-SERIES_LIMIT = _LABELS**3 + _LABELS**2 + 3 * _LABELS
+LABELS_LIMIT = 5 * MAX_NAMES
+"""Names with a label of their own, over the five groups (PoP, class, cache, zone,
+invalidation kind)."""
+SERIES_LIMIT = _LABELS**3 + _LABELS**2 + 5 * _LABELS
 """Counter series at most: requests by (PoP, class, cache), origin requests by (PoP, class),
-errors by zone, durations and their sums by PoP."""
+errors by zone, durations and their sums by PoP, invalidations and their sums by kind."""
 
 
 class RequestCounters:
-    """Every request point read so far, counted under bounded labels."""
+    """Every request and invalidation point read so far, counted under bounded labels."""
 
     def __init__(self) -> None:
         self._read = 0
@@ -38,6 +40,7 @@ class RequestCounters:
         self.classes = StickyLabels()
         self.caches = StickyLabels()
         self.zones = StickyLabels()
+        self.kinds = StickyLabels()
         self.requests: Counter[tuple[str, str, str]] = Counter()
         """By PoP, class and cache outcome."""
         self.origin_requests: Counter[tuple[str, str]] = Counter()
@@ -48,14 +51,27 @@ class RequestCounters:
         """Requests with a duration, by PoP (the summary's ``_count``)."""
         self.seconds: defaultdict[str, float] = defaultdict(float)
         """Their durations added up, by PoP (the summary's ``_sum``)."""
+        self.invalidations: Counter[str] = Counter()
+        """Invalidations recorded, by kind (the latency summary's ``_count``)."""
+        self.invalidation_seconds: defaultdict[str, float] = defaultdict(float)
+        """Their latencies added up, by kind (its ``_sum``)."""
 
     def labels(self) -> int:
         """Names admitted to a label of their own (at most ``LABELS_LIMIT``)."""
-        return sum(len(group) for group in (self.pops, self.classes, self.caches, self.zones))
+        groups = (self.pops, self.classes, self.caches, self.zones, self.kinds)
+        return sum(len(group) for group in groups)
 
     def series(self) -> int:
         """Counter series kept (at most ``SERIES_LIMIT``)."""
-        counters = (self.requests, self.origin_requests, self.errors, self.durations, self.seconds)
+        counters = (
+            self.requests,
+            self.origin_requests,
+            self.errors,
+            self.durations,
+            self.seconds,
+            self.invalidations,
+            self.invalidation_seconds,
+        )
         return sum(len(counter) for counter in counters)
 
     def update(self, datapoints: DataPoints) -> None:
@@ -81,3 +97,10 @@ class RequestCounters:
             self.errors[self.zones(names.zone)] += tally.errors
             self.durations[pop] += tally.requests
             self.seconds[pop] += sum(tally.durations) / 1000
+        found = latencies(points, INVALIDATION)
+        self.kinds.admit({kind: len(values) for kind, values in found.items()})
+        for kind, values in found.items():
+            self.invalidations[self.kinds(kind)] += len(values)
+            self.invalidation_seconds[self.kinds(kind)] += math.fsum(
+                value for value in values if math.isfinite(value)
+            )

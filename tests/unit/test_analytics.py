@@ -3,7 +3,7 @@
 import pytest
 
 from emulator.clock import FakeClock
-from emulator.datapoints import DataPoints, quantile
+from emulator.datapoints import DataPoints, latencies, quantile
 from emulator.runtime.analytics import DataPointError, WorkerDataset
 from emulator.runtime.jsproxy import JsObject
 
@@ -67,7 +67,7 @@ def test_latencies_are_read_by_kind():
     binding.writeDataPoint({"blobs": ["invalidation", "a"], "doubles": [1]})
     binding.writeDataPoint({"blobs": ["invalidation", "b"], "doubles": [2]})
     binding.writeDataPoint({"blobs": ["other", "a"], "doubles": [3]})
-    assert store.latencies("invalidation") == {"a": [1.0], "b": [2.0]}
+    assert latencies(store, "invalidation") == {"a": [1.0], "b": [2.0]}
 
 
 @pytest.mark.parametrize(("q", "expected"), [(0.5, 50.0), (0.99, 99.0), (1.0, 100.0)])

@@ -50,11 +50,22 @@ async def test_the_emulator_tables_come_with_their_caps(tmp_path):
     assert own["datapoints"] == {"size": 3, "limit": 100_000}
     assert own["purge_log"] == {"size": 0, "limit": 1000}
     assert own["cf_places"]["limit"] == 4096
-    assert own["request_counter_labels"]["limit"] == 64
+    assert own["request_counter_labels"]["limit"] == 80
     assert own["queue.jobs"] == {"size": 0, "limit": None}
     assert set(found["pops"]) == {"SFO", "ORD", "LHR"}
     assert found["pops"]["LHR"]["wait_until"] == {"size": 0, "limit": None}
     assert found["pops"]["LHR"]["cache_entries"]["size"] == 0
+
+
+async def test_the_caps_given_to_the_emulator_bound_its_caches_and_points(tmp_path):
+    async with running(tmp_path, max_cache_entries=7, max_data_points=5) as emulator:
+        async with aiohttp.ClientSession(emulator.url) as session:
+            for n in range(8):
+                await (await session.get(f"/p{n}")).read()
+        found = await internals(emulator.url)
+    assert found["emulator"]["datapoints"] == {"size": 5, "limit": 5}
+    assert found["emulator"]["upper_tier_urls"]["limit"] == 7
+    assert found["pops"]["SFO"]["cache_entries"]["limit"] == 7
 
 
 async def test_a_worker_without_the_hook_reports_nothing_of_its_own(tmp_path):

@@ -43,6 +43,20 @@ def test_invalidation_latency_has_its_p50_and_p99_by_kind():
     assert found[(name + "_count", (("kind", "restock"),))] == 100
 
 
+def test_invalidation_count_and_sum_never_go_down_when_the_store_forgets_points():
+    store, counters = DataPoints(capacity=3), RequestCounters()
+    for seconds in (1.0, 1.0, 1.0):
+        store.add(DataPoint(0.0, "d", "SFO", ("invalidation", "restock"), (seconds,), None))
+    scrape(store, counters=counters)
+    for seconds in (2.0, 2.0, 2.0):
+        store.add(DataPoint(0.0, "d", "SFO", ("invalidation", "restock"), (seconds,), None))
+    found = scrape(store, counters=counters)
+    name, kind = "popcache_invalidation_latency_seconds", (("kind", "restock"),)
+    assert found[(name + "_count", kind)] == 6
+    assert found[(name + "_sum", kind)] == 9.0
+    assert found[(name, (*kind, ("quantile", "0.5")))] == 2.0  # over the points kept
+
+
 def test_purge_calls_and_queue_depth_are_exported():
     found = scrape(DataPoints(), lambda: 7, lambda: [("q", 3), ("q-dlq", 1)])
     assert found[("popcache_purge_api_calls_total", ())] == 7
