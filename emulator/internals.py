@@ -8,11 +8,16 @@ reports its own tables; a worker may report its own through an optional module-l
 in its main module, :data:`HOOK`, returning ``{name: {"size": int, "limit": int | None}}``. The
 emulator calls it and nothing else of the worker's, so any Worker runs unchanged; the Workers
 runtime never calls it. The process's resident memory comes from ``/proc/self/status``
-(``VmRSS``, ``VmHWM``), None where there is no such file.
+(``VmRSS``, ``VmHWM``), None where there is no such file; with it, the memory blocks Python's
+allocator has handed out and not taken back (``sys.getallocatedblocks``). Resident memory
+also holds what the allocators keep for reuse and can rarely give back (a block still in use
+pins its whole arena), so after churn it can creep while the live objects stay flat: the
+blocks tell a leak (they grow) from that (they do not).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,8 +39,10 @@ def table(size: int, limit: int | None = None) -> Table:
 
 
 def process_memory(status: Path = _STATUS) -> dict[str, int | None]:
-    """The process's resident memory now and at its peak, in bytes (None when unknown)."""
+    """The process's resident memory now and at its peak, in bytes (None when unknown), and
+    the blocks Python has allocated."""
     found: dict[str, int | None] = dict.fromkeys(_MEMORY_FIELDS.values())
+    found["python_blocks"] = sys.getallocatedblocks()
     try:
         lines = status.read_text(encoding="ascii", errors="replace").splitlines()
     except OSError:

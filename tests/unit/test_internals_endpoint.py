@@ -74,11 +74,14 @@ async def test_a_worker_without_the_hook_reports_nothing_of_its_own(tmp_path):
     assert found["pops"]["SFO"]["worker"] is None
 
 
-async def test_the_process_memory_is_in_bytes_where_proc_says_it(tmp_path):
+async def test_the_process_memory_is_in_bytes_where_proc_says_it_with_pythons_blocks(tmp_path):
     async with running(tmp_path) as emulator:
         memory = (await internals(emulator.url))["process"]
-    assert set(memory) == {"rss_bytes", "rss_peak_bytes"}
-    assert all(value is None or value > 2**20 for value in memory.values())
+    assert set(memory) == {"rss_bytes", "rss_peak_bytes", "python_blocks"}
+    assert all(
+        memory[name] is None or memory[name] > 2**20 for name in ("rss_bytes", "rss_peak_bytes")
+    )
+    assert memory["python_blocks"] > 10_000
 
 
 async def test_a_worker_hook_reports_its_own_tables_per_pop(tmp_path):
@@ -120,8 +123,16 @@ def test_a_hook_answering_amiss_is_refused_with_the_shape_it_must_have(reported)
 def test_memory_reads_vmrss_and_vmhwm_in_kilobytes(tmp_path):
     status = tmp_path / "status"
     status.write_text("Name:\tpython\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n")
-    assert process_memory(status) == {"rss_bytes": 1024 * 1024, "rss_peak_bytes": 2048 * 1024}
+    memory = process_memory(status)
+    assert (memory["rss_bytes"], memory["rss_peak_bytes"]) == (1024 * 1024, 2048 * 1024)
 
 
 def test_memory_is_unknown_without_proc(tmp_path):
-    assert process_memory(tmp_path / "absent") == {"rss_bytes": None, "rss_peak_bytes": None}
+    memory = process_memory(tmp_path / "absent")
+    assert (memory["rss_bytes"], memory["rss_peak_bytes"]) == (None, None)
+
+
+def test_the_blocks_python_holds_grow_with_what_is_kept():
+    before = process_memory()["python_blocks"]
+    kept = [object() for _ in range(10_000)]
+    assert process_memory()["python_blocks"] - before >= len(kept)
