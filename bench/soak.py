@@ -6,11 +6,19 @@ embedded demo origin, pinned to CPU 0) while this process drives it for ``--soak
 and a stock change every second through the demo origin's ``POST /_admin/stock``, which sends
 a signed inventory event to the edge, which queues it and purges. Every ``SAMPLE_EVERY``
 seconds it reads ``/cdn-cgi/popcache/internals`` (and scrapes ``/metrics`` and ``/stats``, so
-their label tables fill as a dashboard and Prometheus would fill them). The first tenth of the
+their label tables fill as a dashboard and Prometheus would fill them). The first fifth of the
 run is warm-up: sizes and memory are judged from the sample taken at its end.
 
+The emulator keeps what it caches and the data points it is written up to caps (``popcache
+dev --max-cache-entries``, ``--max-data-points``); until a capped table is full its growth is
+the cap being reached, not a leak. At the defaults (10,000 URLs per cache, 100,000 points)
+this traffic takes over twenty minutes to fill them, so the soak lowers them (``CAPS``) until
+the warm-up fills them: what it then judges is whether anything grows once every bound is
+reached, which is what a leak looks like. The caps are in the heading of its output.
+
 Verdicts (:mod:`bench.soakverdict`): no answer but the intended ones; resident memory at the
-end within ``RSS_GROWTH`` of the start; every table at most its cap, or flat.
+end within ``RSS_GROWTH`` of the start; the blocks Python has allocated (its live objects)
+flat, so a creeping RSS is told apart from a leak; every table at most its cap, or flat.
 """
 
 from __future__ import annotations
@@ -25,22 +33,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from . import servers
 from .measure import free_port, server
 from .report import heading, table, verdict
 from .soaktraffic import KINDS, POPS, Ask, Catalogue, Traffic
 from .soakverdict import (
+    FLAT_SHARE,
     INTENDED,
     RSS_GROWTH,
     TableRun,
+    flat,
     intended,
     rss_flat,
     status_class,
     table_runs,
+    trend,
 )
 
 CLIENTS = 16
+CAPS = {"--max-cache-entries": 1_000, "--max-data-points": 5_000}
+"""The emulator's bounds for the soak, low enough for the warm-up to reach them."""
+WARMUP_SHARE = 0.2
 SAMPLE_EVERY = 10.0
 STOCK_EVERY = 1.0
 _CLASSES = ("2xx", "3xx", "4xx", "5xx", "no answer")
@@ -76,6 +91,8 @@ class Run:
     invalidations: int
     seconds: float
     warmup: float
+    idle: dict[str, Any]
+    """The internals before any traffic."""
 
 
 def _field(body: bytes) -> str | None:
@@ -84,6 +101,19 @@ def _field(body: bytes) -> str | None:
     except (ValueError, AttributeError):
         return None
     return found if isinstance(found, str) else None
+
+
+def _invalidations(exposition: str) -> int:
+    """Invalidations the edge recorded since start: the cumulative ``_count`` of the latency
+    summary (the kept data points are fewer than the run wrote, ``CAPS``)."""
+    return int(
+        sum(
+            sample.value
+            for family in text_string_to_metric_families(exposition)
+            for sample in family.samples
+            if sample.name == "popcache_invalidation_latency_seconds_count"
+        )
+    )
 
 
 def _batch_items(tally: Tally, body: bytes) -> None:
@@ -167,12 +197,13 @@ async def _catalogue(origin: str) -> Catalogue:
 async def soak(url: str, origin: str, seconds: float) -> Run:
     traffic = Traffic(await _catalogue(origin), random.Random(11))
     tally = Tally()
-    start = time.monotonic()
-    warmup = max(10.0, seconds / 10)
-    end = start + seconds
+    warmup = max(10.0, seconds * WARMUP_SHARE)
     connector = aiohttp.TCPConnector(limit=CLIENTS + 4)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as session:
+        idle = await _sample(session)
+        start = time.monotonic()
+        end = start + seconds
         samples, (took, refused), _ = await asyncio.gather(
             _samples(session, start + warmup, end),
             _stock_changes(origin, traffic, end),
@@ -182,9 +213,9 @@ async def soak(url: str, origin: str, seconds: float) -> Run:
         samples.append(await _sample(session))
         async with session.get("/cdn-cgi/popcache/purges") as reply:
             purges = (await reply.json())["count"]
-        async with session.get("/cdn-cgi/popcache/stats?window=3600") as reply:
-            invalidations = (await reply.json())["invalidation"]["count"]
-    return Run(tally, samples, took, refused, purges, invalidations, seconds, warmup)
+        async with session.get("/cdn-cgi/popcache/metrics") as reply:
+            invalidations = _invalidations(await reply.text())
+    return Run(tally, samples, took, refused, purges, invalidations, seconds, warmup, idle)
 
 
 def _mb(size: int | None) -> str:
@@ -224,7 +255,8 @@ def _report_tables(runs: list[TableRun]) -> None:
 def run(args: argparse.Namespace) -> None:
     seconds = float(args.soak_seconds)
     port, origin_port = free_port(), free_port()
-    with server(servers.edge(port, origin_port), "ready"):
+    caps = [str(part) for option, cap in CAPS.items() for part in (option, cap)]
+    with server([*servers.edge(port, origin_port), *caps], "ready"):
         result = asyncio.run(
             soak(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{origin_port}", seconds)
         )
@@ -235,12 +267,16 @@ def run(args: argparse.Namespace) -> None:
         f"Soak: popcache dev (the edge bundle, {len(POPS)} PoPs, the demo origin; CPU 0) for "
         f"{seconds:g} s, {CLIENTS} clients back to back (bench/soaktraffic.py: {', '.join(KINDS)}; "
         f"random PoP, client location, tracking parameters and coordinates), a stock change "
-        f"every {STOCK_EVERY:g} s through the demo origin; /cdn-cgi/popcache/internals every "
+        f"every {STOCK_EVERY:g} s through the demo origin; emulator caps {' '.join(caps)} "
+        f"(bench/soak.py: reached in the warm-up); /cdn-cgi/popcache/internals every "
         f"{SAMPLE_EVERY:g} s from the end of a {result.warmup:g} s warm-up "
         f"({len(samples)} samples):"
     )
     _report_requests(tally)
     print()
+    idle = result.idle["process"]["rss_bytes"]
+    blocks = [sample["process"]["python_blocks"] for sample in samples]
+    seen_blocks = [result.idle["process"]["python_blocks"], blocks[0], max(blocks), blocks[-1]]
     memory = [rss[0], max(rss), rss[-1]] if None not in rss else [None] * 3
     table(
         ["measured", "value"],
@@ -250,7 +286,14 @@ def run(args: argparse.Namespace) -> None:
             ["stock changes refused by the origin", f"{result.stock_refused:,}"],
             ["invalidations recorded by the edge", f"{result.invalidations:,}"],
             ["purges applied (emulated purge API)", f"{result.purges:,}"],
-            ["RSS MB after warm-up / max / end", " / ".join(_mb(size) for size in memory)],
+            [
+                "RSS MB before traffic / after warm-up / max / end",
+                " / ".join(_mb(size) for size in [idle, *memory]),
+            ],
+            [
+                "Python's allocated blocks (thousands) before traffic / after warm-up / max / end",
+                " / ".join(f"{size / 1000:,.0f}" for size in seen_blocks),
+            ],
         ],
     )
     print()
@@ -269,15 +312,21 @@ def run(args: argparse.Namespace) -> None:
     )
     if memory[0] is not None:
         growth = memory[2] / memory[0] - 1
-        flat = verdict(
+        steady = verdict(
             rss_flat(memory[0], memory[2]),
             f"soak: RSS growth ≤ +{RSS_GROWTH:.0%}",
             f"{growth:+.1%}",
         )
         print(
             f"Memory: RSS {growth:+.1%} from the end of the warm-up to the end "
-            f"({flat} ≤ +{RSS_GROWTH:.0%})."
+            f"({steady} ≤ +{RSS_GROWTH:.0%})."
         )
+    live = trend(blocks)
+    kept = verdict(flat(blocks), "soak: live objects flat", f"{live:+.1%}")
+    print(
+        f"Live objects: Python's allocated blocks {live:+.1%} from the first third of the "
+        f"samples to the last ({kept} flat: at most +{FLAT_SHARE:.0%})."
+    )
     grew = [run.name for run in runs if not run.bounded()]
     bounded = verdict(not grew, "soak: every table bounded", f"{len(grew)} grew")
     print(

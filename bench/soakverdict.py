@@ -21,6 +21,7 @@ __all__ = [
     "rss_flat",
     "status_class",
     "table_runs",
+    "trend",
 ]
 
 INTENDED: dict[tuple[int, str], str] = {
@@ -52,12 +53,23 @@ def intended(status: int | None, field: str | None) -> bool:
     return status < 400 or (status, field or "") in INTENDED
 
 
+def _thirds(sizes: Sequence[int]) -> tuple[float, float]:
+    """The mean of the first third of ``sizes`` and of the last."""
+    third = max(1, len(sizes) // 3)
+    return statistics.fmean(sizes[:third]), statistics.fmean(sizes[-third:])
+
+
 def flat(sizes: Sequence[int]) -> bool:
     """Whether a table's sizes, sampled over the run, show no growth (see ``FLAT_SHARE``)."""
-    third = max(1, len(sizes) // 3)
-    first = statistics.fmean(sizes[:third])
-    last = statistics.fmean(sizes[-third:])
+    first, last = _thirds(sizes)
     return last <= first * (1 + FLAT_SHARE) + FLAT_SLACK
+
+
+def trend(sizes: Sequence[int]) -> float:
+    """How much the last third of ``sizes`` is above the first, as a share of the first: the
+    growth of what swings with the moment (live objects, with the requests in flight)."""
+    first, last = _thirds(sizes)
+    return last / first - 1 if first else 0.0
 
 
 def rss_flat(start: int, end: int) -> bool:

@@ -1,7 +1,15 @@
 """The soak's verdicts (bench/soakverdict.py): what counts as an error, a bounded table, flat
 memory; and how the internals samples become one run per table."""
 
-from bench.soakverdict import TableRun, flat, intended, rss_flat, status_class, table_runs
+from bench.soakverdict import (
+    TableRun,
+    flat,
+    intended,
+    rss_flat,
+    status_class,
+    table_runs,
+    trend,
+)
 
 
 def test_answers_below_400_are_never_errors_and_a_missing_answer_always_is():
@@ -34,6 +42,12 @@ def test_flat_allows_a_fifth_more_and_the_clients_worth_of_slack():
     assert flat((1000, 1000, 1216))
     assert not flat((1000, 1000, 1217))
     assert flat((0, 0, 16))
+
+
+def test_trend_compares_the_last_third_with_the_first():
+    assert trend((100, 100, 130, 70, 100, 100)) == 0.0  # a swing in between is no trend
+    assert trend((100, 100, 150, 150)) == 0.5
+    assert trend((0, 0, 5)) == 0.0
 
 
 def test_memory_may_grow_a_fifth_after_the_warm_up():
