@@ -115,7 +115,9 @@ def _params(value: object, where: str) -> tuple[tuple[str, re.Pattern[str]], ...
         text = expect_string(pattern, f"{where}: {name!r}")
         try:
             params.append((name, re.compile(text)))
-        except re.error as exc:
+        # OverflowError: a repetition count past sre's limit ("{0,99999999999}");
+        # RecursionError: groups nested deeper than the parser's recursion
+        except (re.error, OverflowError, RecursionError) as exc:
             raise RoutesError(f"{where}: {name!r}: not a regular expression: {exc}") from None
     return tuple(params)
 

@@ -164,6 +164,20 @@ def test_a_hostile_routes_file_raises_routes_error(text: str) -> None:
         load_routes(text, "routes.toml")
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "[A-Z0-9][A-Z0-9-]{0," + "9" * 40 + "}",  # found by tests/fuzz (routes_config)
+        "(" * 1000 + ")" * 1000,
+    ],
+)
+def test_a_view_parameter_python_cannot_compile_raises_routes_error(pattern: str) -> None:
+    document = json.loads(json.dumps(ROUTES))
+    document["views"]["pdp"]["params"]["sku"] = pattern
+    with pytest.raises(RoutesError, match="not a regular expression"):
+        load_routes(toml_document(document), "routes.toml")
+
+
 # --- zones (GeoJSON, from the bundle or KV) ---------------------------------------------------
 
 
