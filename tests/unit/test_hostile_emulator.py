@@ -168,7 +168,8 @@ def test_any_placement_headers_place_the_client_or_are_a_400_naming_one(
     placement = outcome(ProblemError, place, DEFAULT_TOPOLOGY, CIMultiDict(headers), peer)
     if isinstance(placement, ProblemError):
         assert placement.status == 400
-        assert placement.field in (GEO_HEADER, POP_HEADER, CF_HEADER)
+        # the header, or a member of X-Popcache-Cf's object: "X-Popcache-Cf.city"
+        assert placement.field.partition(".")[0] in (GEO_HEADER, POP_HEADER, CF_HEADER)
     else:
         assert placement.pop in DEFAULT_TOPOLOGY.pops
 
@@ -193,6 +194,14 @@ def test_a_hostile_placement_header_is_a_400_naming_it(header: str, value: str) 
     with pytest.raises(ProblemError) as refused:
         place(DEFAULT_TOPOLOGY, CIMultiDict({header: value}), None)
     assert (refused.value.status, refused.value.field) == (400, header)
+
+
+def test_a_cf_override_member_that_was_not_utf8_is_a_400_naming_the_member() -> None:
+    # found by tests/fuzz (emulator_headers): a byte of "Berlin" that was not UTF-8
+    value = '{"country": "DE", "city": "B\udc93rlin", "asn": 3320}'
+    with pytest.raises(ProblemError) as refused:
+        place(DEFAULT_TOPOLOGY, CIMultiDict({CF_HEADER: value}), None)
+    assert (refused.value.status, refused.value.field) == (400, f"{CF_HEADER}.city")
 
 
 def test_a_deeply_nested_cf_override_is_a_400_not_a_recursion_error() -> None:
