@@ -33,7 +33,7 @@ from .dashboard import Dashboard
 from .datapoints import MAX_POINTS, DataPoints
 from .env import build_env
 from .faults import Fault, FaultInjector
-from .figures import figures
+from .figurebuckets import FigureBuckets
 from .frontdoor import CF_PLACES, FrontDoor
 from .geo import CityIndex, load_city_index
 from .internals import Table, process_memory, table
@@ -122,7 +122,7 @@ class Emulator:
         self.overrides = dict(overrides or {})
         self.datapoints = DataPoints(max_data_points)
         self._counters = RequestCounters()
-        self._figures: tuple[tuple[int, int, int], dict[str, Any]] | None = None
+        self._figures = FigureBuckets(self.datapoints)
         self._log_format = log_format
         self._log_to = log_to or REQUEST_LOG.info
         self.kv = KVStore(persist_to / "kv.sqlite3" if persist_to else None)
@@ -310,14 +310,8 @@ class Emulator:
     def stats(self, window: int) -> dict[str, Any]:
         """The figures of the last ``window`` seconds, the queues and the latest purges
         (``/cdn-cgi/popcache/stats``, docs/observability.md)."""
-        now = self.clock.now()
-        # Several dashboards polling each second ask for the same figures: computed once per
-        # second and window while no point has been written since.
-        memo = (window, self.datapoints.written, int(now))
-        if self._figures is None or self._figures[0] != memo:
-            self._figures = (memo, figures(list(self.datapoints), now, window))
         return {
-            **self._figures[1],
+            **self._figures.at(self.clock.now(), window),
             "queues": dict(self._queue_depths()),
             "purges": [record.to_json() for record in self.purges.records()[:RECENT_PURGES]],
         }

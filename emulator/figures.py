@@ -8,14 +8,22 @@ request (PoP, class, zone) is bounded by :mod:`emulator.cardinality` on the wind
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from .cardinality import labeller, relabel
 from .datapoints import DataPoint, quantiles
-from .requestscan import BUCKET_SECONDS, OUTCOMES, RequestNames, Tally, bucket_of, combined, scan
+from .requestscan import BUCKET_SECONDS, OUTCOMES, Scan, Tally, bucket_of, combined, scan
 
-__all__ = ["DEFAULT_WINDOW", "MAX_WINDOW", "figures", "summary"]
+__all__ = [
+    "DEFAULT_WINDOW",
+    "MAX_WINDOW",
+    "Counted",
+    "counted",
+    "figures",
+    "snapshot",
+    "summary",
+]
 
 DEFAULT_WINDOW = 600
 MAX_WINDOW = 3600
@@ -49,17 +57,49 @@ def _ratio(part: float, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
-def _by(groups: dict[RequestNames, Tally], name: Callable[[RequestNames], str]) -> dict[str, Tally]:
-    """The tallies of ``groups`` added up by one of their names, bounded."""
-    found = relabel(groups, name, combined)
-    return relabel(found, labeller({key: tally.requests for key, tally in found.items()}), combined)
+def _capped(named: dict[str, Tally]) -> dict[str, Tally]:
+    """``named`` bounded: the heaviest names and ``OTHER``."""
+    return relabel(named, labeller({key: tally.requests for key, tally in named.items()}), combined)
+
+
+class Counted(NamedTuple):
+    """What a window's points add up to: a scan's groups added up by each of their names, the
+    only way the figures read them (and so what the buckets of :mod:`emulator.figurebuckets`
+    keep: far fewer tallies than groups)."""
+
+    total: Tally
+    pops: dict[str, Tally]
+    classes: dict[str, Tally]
+    zones: dict[str, Tally]
+    buckets: dict[int, Tally]
+    invalidations: dict[int, list[float]]
+    pressure: dict[str, float]
+
+
+def counted(found: Scan) -> Counted:
+    """What ``found`` adds up to."""
+    groups = found.groups
+    return Counted(
+        combined(groups.values()),
+        relabel(groups, lambda names: names.pop, combined),
+        relabel(groups, lambda names: names.klass, combined),
+        relabel(groups, lambda names: names.zone, combined),
+        found.buckets,
+        found.invalidations,
+        found.pressure,
+    )
 
 
 def figures(points: Sequence[DataPoint], now: float, window: int) -> dict[str, Any]:
     """The figures of the points written in the ``window`` seconds up to ``now``."""
+    return snapshot(counted(scan(points, now - window, now)), now, window)
+
+
+def snapshot(found: Counted, now: float, window: int) -> dict[str, Any]:
+    """The figures of ``found``, what the points of the ``window`` seconds up to ``now`` add
+    up to (from one scan of them, or from the buckets of :mod:`emulator.figurebuckets`)."""
     since = now - window
-    found = scan(points, since, now)
-    pops = _by(found.groups, lambda names: names.pop)
+    pops = _capped(found.pops)
     pop_label = labeller({pop: tally.requests for pop, tally in pops.items()})
     pressure = relabel(found.pressure, pop_label, max)
     invalidations = [ms for values in found.invalidations.values() for ms in values]
@@ -67,14 +107,13 @@ def figures(points: Sequence[DataPoint], now: float, window: int) -> dict[str, A
     return {
         "at": now,
         "window": window,
-        "total": summary(combined(found.groups.values())),
+        "total": summary(found.total),
         "pops": {
             pop: {**summary(tally), "backpressure": int(_finite(pressure.get(pop, 0.0)))}
             for pop, tally in sorted(pops.items())
         },
         "classes": {
-            klass: summary(tally)
-            for klass, tally in sorted(_by(found.groups, lambda names: names.klass).items())
+            klass: summary(tally) for klass, tally in sorted(_capped(found.classes).items())
         },
         "zones": {
             zone: {
@@ -82,7 +121,7 @@ def figures(points: Sequence[DataPoint], now: float, window: int) -> dict[str, A
                 "errors": tally.errors,
                 "error_rate": _ratio(tally.errors, tally.requests),
             }
-            for zone, tally in sorted(_by(found.groups, lambda names: names.zone).items())
+            for zone, tally in sorted(_capped(found.zones).items())
         },
         "invalidation": {
             "count": len(invalidations),

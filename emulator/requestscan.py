@@ -32,6 +32,7 @@ __all__ = [
     "combined",
     "request_fields",
     "scan",
+    "splittable",
 ]
 
 REQUEST = "request"
@@ -240,6 +241,41 @@ def _pressure(timeline: dict[int, list[DataPoint]], pops: set[str]) -> dict[str,
                 if len(latest) == len(pops):
                     return latest
     return latest
+
+
+def splittable(point: DataPoint, most: int) -> bool:
+    """Whether ``point`` counts the same in any split of ``most`` points into scans: then
+    figures can add up scans of parts (:mod:`emulator.figurebuckets`) and match one scan.
+
+    A request point is if its status, duration and origin count read alike on ``_tally``'s
+    fast and careful paths (so no other point of its group changes how it reads), its
+    duration is a float (an int would show as ``5``, not ``5.0``) and not negative (-0.0
+    sorts level with 0.0 but shows apart), and its origin count is whole and small enough
+    that ``most`` of them add up exactly in any order. An invalidation point is unless its
+    milliseconds are negative. A point no scan counts is.
+    """
+    try:
+        kind = point.blobs[0] if point.blobs else None
+        if kind == INVALIDATION:
+            return not point.doubles or math.copysign(1.0, _number(point.doubles[0])) > 0
+        if kind != REQUEST:
+            return True
+        if len(point.blobs) < _BLOBS or len(point.doubles) < _DOUBLES:
+            point = _padded(point)
+        hash(point.blobs)
+    except TypeError:  # skipped by every scan
+        return True
+    doubles = point.doubles
+    status, duration, origin = doubles[_STATUS], doubles[_DURATION_MS], doubles[_ORIGIN_REQUESTS]
+    return (
+        _number(status) == status
+        and type(duration) is float
+        and _number(duration) == duration
+        and math.copysign(1.0, duration) > 0
+        and _number(origin) == origin
+        and abs(origin) <= 2**53 // max(most, 1)
+        and origin == int(origin)
+    )
 
 
 def request_fields(point: DataPoint) -> RequestFields | None:
