@@ -246,12 +246,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-async def _until_signalled() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM. Installed before the ready line is printed: a
+    signal sent as soon as that line is read must stop the server, not interrupt start-up."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def _dev(args: argparse.Namespace, config: WorkerConfig) -> int:
@@ -370,6 +372,7 @@ async def _serve(
         return [config.root, config.path, config.path.parent / ".dev.vars"]
 
     files = snapshot(watched())
+    stop = _stop_on_signals()
     pops = ", ".join(f"{site.colo} ({site.city})" for site in topology.pops)
     count = len(emulator.faults.faults)
     faults = f" · {count} fault{'s' if count > 1 else ''} injected" if count else ""
@@ -404,7 +407,7 @@ async def _serve(
     if not args.no_reload:
         background.append(asyncio.ensure_future(watch(watched, reload, files)))
     try:
-        await _until_signalled()
+        await stop.wait()
     finally:
         for task in background:
             task.cancel()
@@ -426,9 +429,10 @@ async def _origin(args: argparse.Namespace) -> int:
         events_url=args.events_url,
         events_secret=args.events_secret,
     )
+    stop = _stop_on_signals()
     print(f"popcache origin: ready on {url}", flush=True)
     try:
-        await _until_signalled()
+        await stop.wait()
     finally:
         await runner.cleanup()
     return 0

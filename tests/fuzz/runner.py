@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -21,6 +22,17 @@ ARTIFACTS = Path(os.environ.get("POPCACHE_ARTIFACTS") or REPO / "artifacts") / "
 command line, each target's growing corpus (``corpus/<target>/``). Git ignores artifacts/."""
 
 HANG_SECONDS = 10
+RSS_LIMIT_MB = 2048
+"""libFuzzer's default memory limit, counted above what the child inherits (below)."""
+
+
+def _inherited_rss_mb() -> int:
+    """The peak RSS a child starts with: Linux carries the parent's into an exec'd child's
+    ``ru_maxrss``, which libFuzzer reads as the target's own, so a large parent (pytest after
+    thousands of tests) would make every target look out of memory at its first check."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 """libFuzzer's ``-timeout``: one input running this long is a hang (the in-process budget,
 contract.BUDGET, catches a merely slow call first)."""
 
@@ -87,6 +99,7 @@ def fuzz(
         target,
         f"-artifact_prefix={saved}{os.sep}",
         f"-timeout={HANG_SECONDS}",
+        f"-rss_limit_mb={RSS_LIMIT_MB + _inherited_rss_mb()}",
         f"-max_len={max(4096, 2 * largest)}",
         "-print_final_stats=1",
     ]
