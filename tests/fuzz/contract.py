@@ -58,6 +58,16 @@ def pick(data: bytes, count: int) -> tuple[int, bytes]:
     return data[0] % count, data[1:]
 
 
+def one_of(parsers: tuple[Callable[[bytes], object], ...]) -> Callable[[bytes], None]:
+    """A target feeding each input to one of ``parsers``, which its first byte picks."""
+
+    def fuzz_one(data: bytes) -> None:
+        choice, raw = pick(data, len(parsers))
+        parsers[choice](raw)
+
+    return fuzz_one
+
+
 def fields(raw: bytes, count: int) -> list[str | None]:
     """``count`` header values split from ``raw`` at SEPARATOR; a missing one is None."""
     values: list[str | None] = [text(part) for part in raw.split(SEPARATOR, count - 1)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from batchsafety import item_fields, item_path, refuse_url
 from cachekey import InvalidURL, cache_key, normalize
 
-from ..contract import SEPARATOR, checked, framed, pick, text
+from ..contract import SEPARATOR, checked, framed, one_of, text
 
 TOTAL: tuple[type[Exception], ...] = ()
 PREFIXES = ("/api/",)
@@ -51,9 +51,7 @@ def _batch_item_fields(raw: bytes) -> None:
 PARSERS = (_normalize, _batch_item_url, _batch_item_fields)
 
 
-def fuzz_one(data: bytes) -> None:
-    choice, raw = pick(data, len(PARSERS))
-    PARSERS[choice](raw)
+fuzz_one = one_of(PARSERS)
 
 
 SEEDS = (
